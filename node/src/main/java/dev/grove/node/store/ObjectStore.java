@@ -1,0 +1,75 @@
+package dev.grove.node.store;
+
+import dev.grove.protocol.ostree.Checksum;
+import dev.grove.protocol.ostree.ObjectId;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The node's object store: OSTree objects as files in an archive repo ({@link #repoDir()} is itself a valid
+ * {@code ostree} archive repo) indexed in RocksDB, plus the distributions served from it.
+ *
+ * <p>Thread-safe. Every write is verified before it becomes visible; a ref is only ever set when the whole closure
+ * of its commit is present.
+ */
+public interface ObjectStore extends AutoCloseable {
+
+    /** The archive repo directory ({@code config}, {@code objects/}, {@code deltas/}...). */
+    Path repoDir();
+
+    boolean has(ObjectId id);
+
+    /** The subset of {@code ids} that is present; one RocksDB multi-get, no file stats. */
+    Set<ObjectId> hasAll(Collection<ObjectId> ids);
+
+    /**
+     * Streams an object in, verifying it against {@code id} while writing (temp file, fsync, rename, then index).
+     * A no-op (the stream is still drained or closed) when the object is already stored. Never holds the whole
+     * object in memory. On any failure nothing is left behind. {@code .commitmeta} (not content-addressed) is
+     * replaced atomically after checking it decodes as {@code a{sv}}.
+     *
+     * @return bytes written to disk (0 when already present)
+     */
+    long write(ObjectId id, InputStream in) throws IOException;
+
+    /** The file of a stored object, if present. */
+    Optional<Path> path(ObjectId id);
+
+    /** Reads a stored metadata object (commit, dirtree, dirmeta, commitmeta); bounded to 10 MiB. */
+    Optional<byte[]> readMetadata(ObjectId id);
+
+    /**
+     * Walks commit -> dirtree -> dirmeta/file over what is stored and returns what is missing; an absent commit
+     * is reported as the single missing object. Metadata objects come before content in the result so a caller
+     * fetching them can extend the walk.
+     */
+    List<ObjectId> missing(Checksum commit);
+
+    /** True when every object reachable from the commit (its tree, not its parents) is stored. */
+    boolean isComplete(Checksum commit);
+
+    /**
+     * Publishes a distribution atomically: its refs and the summary (and signature) served with them. Refused
+     * with {@link dev.grove.protocol.error.MissingObjectException} unless every ref's commit closure is complete.
+     */
+    void publish(Distribution distribution);
+
+    Optional<Distribution> distribution(String name);
+
+    List<Distribution> distributions();
+
+    /** Removes a distribution (objects stay until {@link #gc()}). */
+    void removeDistribution(String name);
+
+    /** Verifies every object file against its name; returns the problems found (empty when clean). */
+    List<String> fsck();
+
+    /** Deletes objects not reachable from any distribution's refs (and their parents). Returns objects removed. */
+    long gc();
+}

@@ -38,6 +38,13 @@ public interface ObjectStore extends AutoCloseable {
      */
     long write(ObjectId id, InputStream in) throws IOException;
 
+    /**
+     * Opens a batch of writes that becomes visible all at once on {@link Staging#commit()}, or not at all: closing
+     * an uncommitted staging (or a crash) removes everything it wrote. Imports use this so that a refused tarball
+     * leaves the store exactly as it was.
+     */
+    Staging stage();
+
     /** The file of a stored object, if present. */
     Optional<Path> path(ObjectId id);
 
@@ -69,6 +76,40 @@ public interface ObjectStore extends AutoCloseable {
 
     /** Verifies every object file against its name; returns the problems found (empty when clean). */
     List<String> fsck();
+
+    /**
+     * Writes into a {@link #stage()}: objects and the opaque files of static deltas. Not thread-safe; one importer
+     * owns it.
+     */
+    interface Staging extends AutoCloseable {
+        /** As {@link ObjectStore#write}, into the staging area; verified while streaming. */
+        long write(ObjectId id, InputStream in) throws IOException;
+
+        /** Present in the store or in this staging. */
+        boolean has(ObjectId id);
+
+        /** Reads a metadata object from this staging or the store. */
+        Optional<byte[]> readMetadata(ObjectId id);
+
+        /**
+         * Stages a file under {@code deltas/} or {@code delta-indexes/} (path relative to the repo, validated:
+         * no {@code ..}, no absolute path). Its integrity is the caller's to check (superblock and part digests).
+         */
+        long writeDeltaFile(String relativePath, InputStream in) throws IOException;
+
+        /** Objects staged so far. */
+        Set<ObjectId> staged();
+
+        /**
+         * Makes staged objects and files visible (rename into place, one index batch), keeping only those in
+         * {@code keep} when it is non-null. After this the staging is spent.
+         */
+        void commit(Set<ObjectId> keep) throws IOException;
+
+        /** Aborts unless committed: deletes every staged file. */
+        @Override
+        void close();
+    }
 
     /** Deletes objects not reachable from any distribution's refs (and their parents). Returns objects removed. */
     long gc();

@@ -1,0 +1,430 @@
+package dev.grove.node.store;
+
+import dev.grove.protocol.error.ErrorCode;
+import dev.grove.protocol.error.GroveException;
+import dev.grove.protocol.error.MissingObjectException;
+import dev.grove.protocol.ostree.Checksum;
+import dev.grove.protocol.ostree.ObjectId;
+import dev.grove.protocol.ostree.ObjectType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link ObjectStore} on disk: {@code <data>/repo} is an archive repo of object files, {@code <data>/index} the
+ * RocksDB index of them (see the package javadoc). Open with {@link #open(Path, Clock)}; it reconciles the two before
+ * returning.
+ *
+ * <p>Thread-safe. Reads and writes share a read lock; {@link #gc()} and {@link #close()} take the write lock, so
+ * nothing is swept while a write or a staging commit is under way. All calls block on disk I/O: never call them on an
+ * event-loop thread.
+ *
+ * <p>Distributions are kept in the index only: nothing is written to {@code repo/refs/heads/} (several distributions
+ * may publish the same ref name at different commits, and stock clients read refs from the summary). Serve
+ * {@code refs/heads/<ref>} of a distribution from {@link Distribution#refs()}.
+ */
+public final class RocksObjectStore implements ObjectStore {
+    private static final Logger LOG = LoggerFactory.getLogger(RocksObjectStore.class);
+    private static final int SWEEP_BATCH = 1000;
+
+    private enum State { OPEN, CLOSED }
+
+    private final Path dataDir;
+    private final ObjectFiles files;
+    private final IndexDb index;
+    private final Clock clock;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Object publishLock = new Object();
+    private volatile State state = State.OPEN;
+
+    private RocksObjectStore(Path dataDir, ObjectFiles files, IndexDb index, Clock clock) {
+        this.dataDir = dataDir;
+        this.files = files;
+        this.index = index;
+        this.clock = clock;
+    }
+
+    /**
+     * Opens (creating if needed) the store under {@code dataDir}: {@code repo/} and {@code index/}. Deletes leftover
+     * temp and staging files and reconciles index and files before returning.
+     */
+    public static RocksObjectStore open(Path dataDir, Clock clock) throws IOException {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(clock, "clock");
+        ObjectFiles files = ObjectFiles.init(dataDir.resolve("repo"));
+        IndexDb index = IndexDb.open(dataDir.resolve("index"));
+        try {
+            Reconciler.run(files, index);
+        } catch (IOException | RuntimeException e) {
+            index.close();
+            throw e;
+        }
+        LOG.info("object store open at {}", dataDir);
+        return new RocksObjectStore(dataDir, files, index, clock);
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    @Override
+    public Path repoDir() {
+        return files.repo();
+    }
+
+    @Override
+    public boolean has(ObjectId id) {
+        Objects.requireNonNull(id, "id");
+        return read(() -> index.objectSize(id).isPresent());
+    }
+
+    @Override
+    public Set<ObjectId> hasAll(Collection<ObjectId> ids) {
+        Objects.requireNonNull(ids, "ids");
+        return read(() -> {
+            List<ObjectId> list = List.copyOf(new LinkedHashSet<>(ids));
+            List<Long> sizes = index.objectSizes(list);
+            Set<ObjectId> present = new HashSet<>();
+            for (int i = 0; i < list.size(); i++) {
+                if (sizes.get(i) != null) {
+                    present.add(list.get(i));
+                }
+            }
+            return present;
+        });
+    }
+
+    /** Stored size of an object in bytes (compressed size for {@code .filez}), if present. */
+    public Optional<Long> storedSize(ObjectId id) {
+        Objects.requireNonNull(id, "id");
+        return read(() -> index.objectSize(id));
+    }
+
+    @Override
+    public long write(ObjectId id, InputStream in) throws IOException {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(in, "in");
+        return readIo(() -> {
+            if (id.type().isContentAddressed() && index.objectSize(id).isPresent()) {
+                in.transferTo(OutputStream.nullOutputStream());
+                return 0L;
+            }
+            Path temp = ObjectFiles.tempName(files.tmpDir());
+            long size = ObjectFiles.writeVerified(id, in, temp);
+            try {
+                files.install(temp, id);
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+            index.putObject(id, size);
+            LOG.debug("stored {} ({} bytes)", id, size);
+            return size;
+        });
+    }
+
+    @Override
+    public Staging stage() {
+        return readWrapped("stage", () -> {
+            Path dir = files.tmpDir().resolve(ObjectFiles.STAGING_PREFIX + UUID.randomUUID());
+            Files.createDirectories(dir);
+            return new StagingArea(this, dir);
+        });
+    }
+
+    /** Makes a staging's files visible; called by {@link StagingArea#commit}. */
+    void commitStaged(Map<ObjectId, Path> objects, Map<Path, Path> otherFiles) throws IOException {
+        readIo(() -> {
+            for (Map.Entry<ObjectId, Path> e : objects.entrySet()) {
+                files.install(e.getValue(), e.getKey());
+            }
+            for (Map.Entry<Path, Path> e : otherFiles.entrySet()) {
+                Path dest = files.repo().resolve(e.getKey());
+                Files.createDirectories(dest.getParent());
+                Files.move(e.getValue(), dest, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                ObjectFiles.fsyncDir(dest.getParent());
+            }
+            List<ObjectId> ids = new ArrayList<>(objects.keySet());
+            for (int from = 0; from < ids.size(); from += SWEEP_BATCH) {
+                try (IndexDb.Batch batch = index.batch()) {
+                    for (ObjectId id : ids.subList(from, Math.min(from + SWEEP_BATCH, ids.size()))) {
+                        batch.putObject(id, Files.size(files.pathOf(id)));
+                    }
+                    batch.commit();
+                }
+            }
+            LOG.debug("staging committed: {} objects, {} other files", objects.size(), otherFiles.size());
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<Path> path(ObjectId id) {
+        Objects.requireNonNull(id, "id");
+        return read(() -> index.objectSize(id).map(size -> files.pathOf(id)));
+    }
+
+    @Override
+    public Optional<byte[]> readMetadata(ObjectId id) {
+        Objects.requireNonNull(id, "id");
+        if (!id.type().isMetadata()) {
+            throw new GroveException(ErrorCode.INVALID_ARGUMENT, "readMetadata: " + id
+                    + " (expected: commit, dirtree, dirmeta, commitmeta or tombstone-commit)");
+        }
+        return read(() -> index.objectSize(id).isPresent()
+                ? ObjectFiles.readBounded(files.pathOf(id), ObjectVerifier.MAX_METADATA_BYTES)
+                : Optional.empty());
+    }
+
+    @Override
+    public List<ObjectId> missing(Checksum commit) {
+        Objects.requireNonNull(commit, "commit");
+        return read(() -> walk(commit, id -> { }).missing());
+    }
+
+    @Override
+    public boolean isComplete(Checksum commit) {
+        Objects.requireNonNull(commit, "commit");
+        return read(() -> completeOrFirstMissing(commit).isEmpty());
+    }
+
+    /** Empty when complete (caching that in the index), else the first missing object. */
+    private Optional<ObjectId> completeOrFirstMissing(Checksum commit) {
+        if (index.isCommitComplete(commit)) {
+            return Optional.empty();
+        }
+        ClosureWalker.Closure closure = walk(commit, id -> { });
+        if (closure.complete()) {
+            index.putCommitComplete(commit, closure.presentCount(), closure.presentBytes());
+            return Optional.empty();
+        }
+        return Optional.of(closure.missing().get(0));
+    }
+
+    private ClosureWalker.Closure walk(Checksum commit, java.util.function.Consumer<ObjectId> presentSink) {
+        return ClosureWalker.walk(commit, new ClosureWalker.Lookup() {
+            @Override
+            public List<Long> sizes(List<ObjectId> ids) {
+                return index.objectSizes(ids);
+            }
+
+            @Override
+            public Optional<byte[]> read(ObjectId id) {
+                return ObjectFiles.readBounded(files.pathOf(id), ObjectVerifier.MAX_METADATA_BYTES);
+            }
+        }, presentSink);
+    }
+
+    @Override
+    public void publish(Distribution distribution) {
+        Objects.requireNonNull(distribution, "distribution");
+        read(() -> {
+            synchronized (publishLock) {
+                for (Map.Entry<String, Checksum> ref : distribution.refs().entrySet()) {
+                    Optional<ObjectId> missing = completeOrFirstMissing(ref.getValue());
+                    if (missing.isPresent()) {
+                        throw new MissingObjectException(missing.get().toString(), "ref " + ref.getKey() + " -> "
+                                + ref.getValue() + " of distribution " + distribution.name() + " is incomplete");
+                    }
+                }
+                long generation = index.lastGeneration() + 1;
+                Distribution published = distribution.withPublication(generation, clock.millis());
+                try (IndexDb.Batch batch = index.batch()) {
+                    batch.putDistribution(published.name(), DistributionCodec.encode(published))
+                            .putLastGeneration(generation)
+                            .commit();
+                }
+                LOG.info("published distribution {} generation {} with {} refs", published.name(), generation,
+                        published.refs().size());
+                return null;
+            }
+        });
+    }
+
+    @Override
+    public Optional<Distribution> distribution(String name) {
+        Objects.requireNonNull(name, "name");
+        return read(() -> index.distribution(name).map(DistributionCodec::decode));
+    }
+
+    @Override
+    public List<Distribution> distributions() {
+        return read(() -> index.distributions().values().stream().map(DistributionCodec::decode).toList());
+    }
+
+    @Override
+    public void removeDistribution(String name) {
+        Objects.requireNonNull(name, "name");
+        read(() -> {
+            synchronized (publishLock) {
+                try (IndexDb.Batch batch = index.batch()) {
+                    batch.deleteDistribution(name).commit();
+                }
+            }
+            LOG.info("removed distribution {}", name);
+            return null;
+        });
+    }
+
+    @Override
+    public List<String> fsck() {
+        return readWrapped("fsck", () -> {
+            List<String> problems = new ArrayList<>();
+            files.forEachObjectFile((id, file) -> {
+                files.check(id).ifPresent(problems::add);
+                if (index.objectSize(id).isEmpty()) {
+                    problems.add(id + ": file not in the index");
+                }
+            }, path -> problems.add(files.repo().relativize(path) + ": not an object name"));
+            index.forEachObject((id, size) -> {
+                if (!Files.exists(files.pathOf(id))) {
+                    problems.add(id + ": indexed but the file is missing");
+                }
+            });
+            return problems;
+        });
+    }
+
+    @Override
+    public long gc() {
+        Lock w = lock.writeLock();
+        w.lock();
+        try {
+            ensureOpen();
+            Set<ObjectId> live = mark();
+            long removed = sweep(live);
+            LOG.info("gc: {} live objects kept, {} removed", live.size(), removed);
+            return removed;
+        } catch (IOException e) {
+            throw new GroveException(ErrorCode.STORAGE, "gc: " + e.getMessage(), e);
+        } finally {
+            w.unlock();
+        }
+    }
+
+    /** Every object reachable from a distribution's refs: commits, their stored parents, trees and commitmeta. */
+    private Set<ObjectId> mark() {
+        Set<ObjectId> live = new HashSet<>();
+        for (Distribution d : distributions()) {
+            for (Checksum head : d.refs().values()) {
+                Optional<Checksum> next = Optional.of(head);
+                while (next.isPresent() && !live.contains(ObjectId.of(next.get(), ObjectType.COMMIT))) {
+                    Checksum c = next.get();
+                    ObjectId meta = ObjectId.of(c, ObjectType.COMMIT_META);
+                    if (index.objectSize(meta).isPresent()) {
+                        live.add(meta);
+                    }
+                    next = walk(c, live::add).parent();
+                }
+            }
+        }
+        return live;
+    }
+
+    private long sweep(Set<ObjectId> live) throws IOException {
+        List<ObjectId> dead = new ArrayList<>();
+        index.forEachObject((id, size) -> {
+            if (!live.contains(id)) {
+                dead.add(id);
+            }
+        });
+        for (int from = 0; from < dead.size(); from += SWEEP_BATCH) {
+            List<ObjectId> chunk = dead.subList(from, Math.min(from + SWEEP_BATCH, dead.size()));
+            // entries first: a crash in between leaves files without entries, which the reconciler re-indexes
+            try (IndexDb.Batch batch = index.batch()) {
+                chunk.forEach(batch::deleteObject);
+                batch.commit();
+            }
+            for (ObjectId id : chunk) {
+                Files.deleteIfExists(files.pathOf(id));
+            }
+        }
+        try (IndexDb.Batch batch = index.batch()) {
+            for (Checksum c : index.completeCommits()) {
+                if (!live.contains(ObjectId.of(c, ObjectType.COMMIT))) {
+                    batch.deleteCommit(c);
+                }
+            }
+            batch.commit();
+        }
+        return dead.size();
+    }
+
+    /** Closes the index; further calls fail with a {@code CONFLICT} error. Idempotent. */
+    @Override
+    public void close() {
+        Lock w = lock.writeLock();
+        w.lock();
+        try {
+            if (state == State.CLOSED) {
+                return;
+            }
+            state = State.CLOSED;
+            index.close();
+            LOG.info("object store closed at {}", dataDir);
+        } finally {
+            w.unlock();
+        }
+    }
+
+    void ensureOpen() {
+        if (state != State.OPEN) {
+            throw new GroveException(ErrorCode.CONFLICT, "object store at " + dataDir + " is closed");
+        }
+    }
+
+    private <T> T read(Supplier<T> body) {
+        Lock r = lock.readLock();
+        r.lock();
+        try {
+            ensureOpen();
+            return body.get();
+        } finally {
+            r.unlock();
+        }
+    }
+
+    @FunctionalInterface
+    interface IoBody<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs under the read lock; I/O errors stay checked for the callers that declare them. */
+    <T> T readIo(IoBody<T> body) throws IOException {
+        Lock r = lock.readLock();
+        r.lock();
+        try {
+            ensureOpen();
+            return body.run();
+        } finally {
+            r.unlock();
+        }
+    }
+
+    /** As {@link #readIo}, wrapping I/O errors as {@code STORAGE} errors for methods that declare none. */
+    private <T> T readWrapped(String what, IoBody<T> body) {
+        try {
+            return readIo(body);
+        } catch (IOException e) {
+            throw new GroveException(ErrorCode.STORAGE, what + ": " + e.getMessage(), e);
+        }
+    }
+}

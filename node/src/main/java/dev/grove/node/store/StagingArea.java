@@ -1,0 +1,178 @@
+package dev.grove.node.store;
+
+import dev.grove.protocol.error.ErrorCode;
+import dev.grove.protocol.error.GroveException;
+import dev.grove.protocol.ostree.ObjectId;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link ObjectStore.Staging} in a directory of the repo's {@code tmp/} (same filesystem, so commit is a rename
+ * per file):
+ *
+ * <pre>
+ * repo/tmp/grove-staging-&lt;uuid&gt;/
+ *     objects/&lt;hex&gt;.&lt;ext&gt;          verified, fsynced object files
+ *     files/deltas/...                 opaque delta files, at their repo-relative path
+ *     files/delta-indexes/...
+ * </pre>
+ *
+ * <pre>
+ *   OPEN --commit()--> COMMITTED
+ *     |                    |
+ *   close()             close() (no-op)
+ *     v
+ *   ABORTED (directory deleted)
+ * </pre>
+ * Not thread-safe: one importer owns it. A crash leaves the directory behind; the next open deletes it.
+ */
+final class StagingArea implements ObjectStore.Staging {
+    private static final Logger LOG = LoggerFactory.getLogger(StagingArea.class);
+    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9+_.-]+");
+
+    private enum State { OPEN, COMMITTED, ABORTED }
+
+    private final RocksObjectStore store;
+    private final Path dir;
+    private final Path objectsDir;
+    private final Path filesDir;
+    private final Map<ObjectId, Path> staged = new LinkedHashMap<>();
+    private final Map<Path, Path> otherFiles = new LinkedHashMap<>();
+    private State state = State.OPEN;
+
+    StagingArea(RocksObjectStore store, Path dir) throws IOException {
+        this.store = store;
+        this.dir = dir;
+        this.objectsDir = Files.createDirectories(dir.resolve("objects"));
+        this.filesDir = Files.createDirectories(dir.resolve("files"));
+    }
+
+    @Override
+    public long write(ObjectId id, InputStream in) throws IOException {
+        ensureOpen();
+        if (id.type().isContentAddressed() && has(id)) {
+            in.transferTo(OutputStream.nullOutputStream());
+            return 0;
+        }
+        Path temp = ObjectFiles.tempName(objectsDir);
+        Path dest = objectsDir.resolve(id.toString());
+        long size = ObjectFiles.writeVerified(id, in, temp);
+        Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        staged.put(id, dest);
+        return size;
+    }
+
+    @Override
+    public boolean has(ObjectId id) {
+        return staged.containsKey(id) || store.has(id);
+    }
+
+    @Override
+    public Optional<byte[]> readMetadata(ObjectId id) {
+        Path file = staged.get(id);
+        if (file != null && id.type().isMetadata()) {
+            return ObjectFiles.readBounded(file, ObjectVerifier.MAX_METADATA_BYTES);
+        }
+        return store.readMetadata(id);
+    }
+
+    @Override
+    public long writeDeltaFile(String relativePath, InputStream in) throws IOException {
+        ensureOpen();
+        Path rel = validateDeltaPath(relativePath);
+        Path dest = filesDir.resolve(rel);
+        Files.createDirectories(dest.getParent());
+        Path temp = ObjectFiles.tempName(dest.getParent());
+        boolean ok = false;
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long n = in.transferTo(Channels.newOutputStream(ch));
+            ch.force(true);
+            ok = true;
+            Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            otherFiles.put(rel, dest);
+            return n;
+        } finally {
+            if (!ok) {
+                Files.deleteIfExists(temp);
+            }
+        }
+    }
+
+    /** {@code deltas/...} or {@code delta-indexes/...}, plain segments only. */
+    static Path validateDeltaPath(String relativePath) {
+        if (relativePath == null || !(relativePath.startsWith("deltas/") || relativePath.startsWith("delta-indexes/"))) {
+            throw invalidPath(relativePath);
+        }
+        String[] segments = relativePath.split("/", -1);
+        if (segments.length < 2) {
+            throw invalidPath(relativePath);
+        }
+        for (String s : segments) {
+            if (s.isEmpty() || s.equals(".") || s.equals("..") || !SEGMENT.matcher(s).matches()) {
+                throw invalidPath(relativePath);
+            }
+        }
+        return Path.of(relativePath);
+    }
+
+    private static GroveException invalidPath(String p) {
+        return new GroveException(ErrorCode.INVALID_ARGUMENT, "delta file path: '" + p
+                + "' (expected: deltas/... or delta-indexes/... with plain segments)");
+    }
+
+    @Override
+    public Set<ObjectId> staged() {
+        return Set.copyOf(staged.keySet());
+    }
+
+    @Override
+    public void commit(Set<ObjectId> keep) throws IOException {
+        ensureOpen();
+        Map<ObjectId, Path> chosen = new LinkedHashMap<>();
+        staged.forEach((id, path) -> {
+            if (keep == null || keep.contains(id)) {
+                chosen.put(id, path);
+            }
+        });
+        store.commitStaged(chosen, Collections.unmodifiableMap(otherFiles));
+        state = State.COMMITTED;
+        ObjectFiles.deleteRecursively(dir);
+        LOG.debug("staging {} committed {} of {} objects", dir.getFileName(), chosen.size(), staged.size());
+    }
+
+    @Override
+    public void close() {
+        if (state != State.OPEN) {
+            return;
+        }
+        state = State.ABORTED;
+        try {
+            ObjectFiles.deleteRecursively(dir);
+        } catch (IOException e) {
+            LOG.warn("staging {}: could not delete (removed on next open)", dir, e);
+        }
+        LOG.debug("staging {} aborted: {} objects dropped", dir.getFileName(), staged.size());
+    }
+
+    private void ensureOpen() {
+        if (state != State.OPEN) {
+            throw new GroveException(ErrorCode.CONFLICT, "staging " + dir.getFileName() + " is " + state
+                    + " (expected: OPEN)");
+        }
+    }
+}

@@ -51,9 +51,13 @@ public final class TarReader implements Closeable {
     private long bodyRemaining;
     private long bodyPadding;
     private boolean finished;
+    private boolean cut;
 
-    private TarReader(InputStream in) {
+    private final boolean gzip;
+
+    private TarReader(InputStream in, boolean gzip) {
         this.in = in;
+        this.gzip = gzip;
     }
 
     /** Wraps {@code raw} (plain or gzip-compressed tar); the reader owns it from now on. */
@@ -66,12 +70,12 @@ public final class TarReader implements Closeable {
         buffered.reset();
         if (b0 == 0x1f && b1 == 0x8b) {
             try {
-                return new TarReader(new BufferedInputStream(new GZIPInputStream(buffered, BUFFER), BUFFER));
+                return new TarReader(new BufferedInputStream(new GZIPInputStream(buffered, BUFFER), BUFFER), true);
             } catch (ZipException | EOFException e) {
                 throw new MalformedObjectException("tarball: bad gzip header: " + e.getMessage(), e);
             }
         }
-        return new TarReader(buffered);
+        return new TarReader(buffered, false);
     }
 
     /** Bytes of the (uncompressed) archive consumed so far. */
@@ -116,6 +120,9 @@ public final class TarReader implements Closeable {
                             + " not followed by a member");
                 }
                 finished = true;
+                if (gzip) {
+                    drainCompressed();
+                }
                 return Optional.empty();
             }
             verifyChecksum(headerOffset);
@@ -251,6 +258,20 @@ public final class TarReader implements Closeable {
         in.close();
     }
 
+    /** Reads a gzip stream to its end so that its CRC and length trailer are checked: a cut stream fails here. */
+    private void drainCompressed() throws IOException {
+        while (true) {
+            int r = readSome(scratch, 0, scratch.length);
+            if (r < 0) {
+                if (cut) {
+                    throw new MalformedObjectException("tarball truncated after the end-of-archive marker at byte "
+                            + position + " (gzip stream cut)");
+                }
+                return;
+            }
+        }
+    }
+
     private void skipBody() throws IOException {
         skipExactly(bodyRemaining + bodyPadding, current.name());
         bodyRemaining = 0;
@@ -274,6 +295,7 @@ public final class TarReader implements Closeable {
             n = in.read(b, off, len);
         } catch (EOFException e) {
             // GZIPInputStream reports a cut stream this way
+            cut = true;
             return -1;
         } catch (ZipException e) {
             throw new MalformedObjectException("tarball: corrupt gzip stream at byte " + position + ": "

@@ -1,0 +1,134 @@
+package dev.grove.seeder.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.grove.node.config.HostPort;
+import dev.grove.node.config.NodeConfig;
+import dev.grove.node.config.NodeConfigLoader;
+import dev.grove.protocol.error.ConfigException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every file in the repository's {@code configs/} loads, and bad seeder files fail with a clear message. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ConfigsTest {
+    @TempDir
+    Path tmp;
+
+    /** The repository's configs/ directory, found by walking up from the working directory. */
+    static Path configsDir() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            if (Files.isRegularFile(d.resolve("configs/node.toml"))) {
+                return d.resolve("configs");
+            }
+        }
+        throw new IllegalStateException("no configs/node.toml above " + Path.of("").toAbsolutePath());
+    }
+
+    @Test
+    void everyTomlInConfigsLoads() throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.list(configsDir())) {
+            files = s.filter(p -> p.toString().endsWith(".toml")).sorted().toList();
+        }
+        assertTrue(files.size() >= 2, "expected node.toml and seeder.toml in " + configsDir());
+        for (Path f : files) {
+            String name = f.getFileName().toString();
+            if (name.startsWith("node")) {
+                NodeConfig c = NodeConfigLoader.load(f);
+                assertEquals("127.0.0.1", c.http().listen().host(), name + ": loopback-safe default");
+            } else if (name.startsWith("seeder")) {
+                SeederConfig c = SeederConfigLoader.load(f);
+                assertEquals("127.0.0.1", c.admin().listen().host(), name + ": admin on loopback");
+            } else {
+                fail("configs/" + name + ": no loader for it (expected node*.toml or seeder*.toml)");
+            }
+        }
+    }
+
+    @Test
+    void exampleNodeConfigMatchesTheDocumentedShape() {
+        NodeConfig c = NodeConfigLoader.load(configsDir().resolve("node.toml"));
+        assertEquals(2_500_000, c.wan().rateLimit().bytesPerSecond());
+        assertEquals(List.of("fedora-iot"), c.mirror().distributions());
+        assertEquals(Optional.of(HostPort.of("127.0.0.1", 7410)), c.seeder().address());
+    }
+
+    @Test
+    void deviceRemoteFileVerifiesSignatures() throws IOException {
+        String conf = Files.readString(configsDir().resolve("remotes.d/grove.conf"));
+        assertTrue(conf.contains("gpg-verify=true"));
+        assertTrue(conf.contains("gpg-verify-summary=true"));
+        assertTrue(conf.contains("url=http://NODE:8080/repos/"));
+    }
+
+    @Test
+    void seederReadsEverySectionAndAppliesFlags() throws IOException {
+        Path f = tmp.resolve("seeder.toml");
+        Files.writeString(f, """
+                data_dir = "/srv/seeder"
+                [admin]
+                listen = "127.0.0.1:0"
+                token_file = "/etc/grove/admin.token"
+                [http]
+                listen = "127.0.0.1:7480"
+                [peer]
+                listen = "[::1]:7410"
+                [signing]
+                key_dir = "/etc/grove/keys"
+                """);
+        SeederConfig c = SeederConfigLoader.load(f);
+        assertEquals(Path.of("/srv/seeder"), c.dataDir());
+        assertEquals(HostPort.of("127.0.0.1", 0), c.admin().listen());
+        assertEquals(Optional.of(Path.of("/etc/grove/admin.token")), c.admin().tokenFile());
+        assertEquals(HostPort.of("::1", 7410), c.peer().listen());
+        assertEquals(Optional.of(Path.of("/etc/grove/keys")), c.signing().keyDir());
+        SeederConfig o = SeederConfigLoader.load(Optional.of(f), SeederOverrides.NONE.withDataDir(tmp)
+                .withAdminListen(HostPort.parse("127.0.0.1:1")).withHttpListen(HostPort.parse("127.0.0.1:2"))
+                .withPeerListen(HostPort.parse("127.0.0.1:3")));
+        assertEquals(tmp, o.dataDir());
+        assertEquals(1, o.admin().listen().port());
+        assertEquals(2, o.http().listen().port());
+        assertEquals(3, o.peer().listen().port());
+    }
+
+    @Test
+    void seederDefaultsFromFlagsAlone() {
+        SeederConfig c = SeederConfigLoader.load(Optional.empty(), SeederOverrides.NONE.withDataDir(tmp));
+        assertEquals(SeederDefaults.ADMIN_LISTEN, c.admin().listen());
+        assertTrue(c.admin().tokenFile().isEmpty());
+        assertTrue(c.signing().keyDir().isEmpty());
+    }
+
+    private ConfigException fails(String toml) throws IOException {
+        Path f = tmp.resolve("bad-seeder.toml");
+        Files.writeString(f, toml);
+        ConfigException e = assertThrows(ConfigException.class, () -> SeederConfigLoader.load(f));
+        assertTrue(e.getMessage().startsWith(f + ": "), e.getMessage());
+        return e;
+    }
+
+    @Test
+    void badSeederFilesFailNamingTheProblem() throws IOException {
+        assertTrue(fails("data_dir = \"/d\"\n[admin]\ntoken = \"x\"\n").getMessage()
+                .contains("unknown key 'admin.token'"));
+        assertTrue(fails("data_dir = \"/d\"\n[admin]\nlisten = \"127.0.0.1:99999\"\n").getMessage()
+                .contains("admin.listen"));
+        assertTrue(fails("[http]\nlisten = \"127.0.0.1:1\"\n").getMessage().contains("data_dir is required"));
+        String malformed = fails("data_dir = \"/d\n").getMessage();
+        assertTrue(malformed.contains("malformed TOML"), malformed);
+        assertFalse(malformed.contains("Exception"), malformed);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.grove.node.http;
+
+import dev.grove.protocol.error.ErrorCode;
+import dev.grove.protocol.error.GroveException;
+import io.netty.handler.ssl.SslContext;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Settings of the device-facing HTTP server. Port 0 in {@code bind} picks a free port.
+ *
+ * @param maxUriBytes      longest request URI accepted; longer: 414 with an empty body
+ * @param maxHeaderBytes   total header bytes accepted; more: 431 with an empty body
+ * @param ioThreads        event-loop threads (0: Netty's default, twice the cores)
+ * @param blockingThreads  threads for store calls and file opening
+ * @param blockingQueue    requests that may wait for a blocking thread; beyond that: 500 (clients retry it)
+ * @param idleTimeout      a connection idle in both directions this long is closed; zero disables
+ * @param shutdownTimeout  bound on each wait in {@link HttpServer#close()}
+ * @param nativeTransport  use epoll when available
+ * @param tls              TLS for the endpoint (files are then sent in chunks, not with sendfile)
+ */
+public record HttpServerOptions(InetSocketAddress bind, int maxUriBytes, int maxHeaderBytes, int ioThreads,
+                                int blockingThreads, int blockingQueue, Duration idleTimeout,
+                                Duration shutdownTimeout, boolean nativeTransport, Optional<SslContext> tls) {
+    public HttpServerOptions {
+        Objects.requireNonNull(bind, "bind");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+        Objects.requireNonNull(tls, "tls");
+        positive("maxUriBytes", maxUriBytes);
+        positive("maxHeaderBytes", maxHeaderBytes);
+        positive("blockingThreads", blockingThreads);
+        positive("blockingQueue", blockingQueue);
+        if (ioThreads < 0) {
+            throw new GroveException(ErrorCode.CONFIG, "ioThreads: " + ioThreads + " (expected: >= 0)");
+        }
+        if (idleTimeout.isNegative() || shutdownTimeout.isNegative()) {
+            throw new GroveException(ErrorCode.CONFIG, "http timeouts: negative (expected: >= 0)");
+        }
+    }
+
+    /** 8 KiB URIs, 16 KiB headers, 16 blocking threads, 60 s idle timeout, epoll when available, no TLS. */
+    public static HttpServerOptions defaults(InetSocketAddress bind) {
+        return new HttpServerOptions(bind, 8 * 1024, 16 * 1024, 0, 16, 4096, Duration.ofSeconds(60),
+                Duration.ofSeconds(5), true, Optional.empty());
+    }
+
+    public HttpServerOptions withTls(SslContext ssl) {
+        return new HttpServerOptions(bind, maxUriBytes, maxHeaderBytes, ioThreads, blockingThreads, blockingQueue,
+                idleTimeout, shutdownTimeout, nativeTransport, Optional.of(ssl));
+    }
+
+    private static void positive(String name, int v) {
+        if (v <= 0) {
+            throw new GroveException(ErrorCode.CONFIG, name + ": " + v + " (expected: > 0)");
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.grove.node.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.codec.DateFormatter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.stream.ChunkedNioFile;
+import java.io.IOException;
+import java.util.Date;
+
+/**
+ * Writes a {@link Reply} on the channel's event loop. Files go out as a zero-copy {@link DefaultFileRegion}, or as
+ * an {@link HttpChunkedInput} over a {@link ChunkedNioFile} when an {@link SslHandler} is in the pipeline (TLS
+ * cannot use sendfile). The written message takes over the reply's file channel and closes it when released.
+ */
+final class ReplyWriter {
+    private static final int CHUNK_BYTES = 16 * 1024;
+
+    private ReplyWriter() {
+    }
+
+    /** Must run on {@code ctx}'s event loop. Returns the future of the last write. */
+    static ChannelFuture write(ChannelHandlerContext ctx, HttpVersion version, boolean keepAlive, Reply reply) {
+        var headers = reply.headers();
+        headers.set(HttpHeaderNames.DATE, DateFormatter.format(new Date()));
+        HttpUtil.setKeepAlive(headers, version, keepAlive);
+        Reply.Body body = reply.body();
+        if (body instanceof Reply.Body.FileSlice f) {
+            DefaultHttpResponse res = new DefaultHttpResponse(version, reply.status(), headers);
+            ctx.write(res);
+            if (ctx.pipeline().get(SslHandler.class) != null) {
+                try {
+                    return ctx.writeAndFlush(new HttpChunkedInput(
+                            new ChunkedNioFile(f.channel(), f.offset(), f.length(), CHUNK_BYTES)));
+                } catch (IOException e) {
+                    reply.discard();
+                    return ctx.newFailedFuture(e);
+                }
+            }
+            ctx.write(new DefaultFileRegion(f.channel(), f.offset(), f.length()));
+            return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        var content = body instanceof Reply.Body.Bytes b
+                ? Unpooled.wrappedBuffer(b.data(), b.offset(), b.length())
+                : Unpooled.EMPTY_BUFFER;
+        return ctx.writeAndFlush(new DefaultFullHttpResponse(version, reply.status(), content, headers,
+                new DefaultHttpHeaders()));
+    }
+}

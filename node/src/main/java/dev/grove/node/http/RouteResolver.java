@@ -1,0 +1,176 @@
+package dev.grove.node.http;
+
+import dev.grove.node.store.Distribution;
+import dev.grove.node.store.ObjectStore;
+import dev.grove.protocol.error.ErrorCode;
+import dev.grove.protocol.error.GroveException;
+import dev.grove.protocol.ostree.Checksum;
+import dev.grove.protocol.ostree.ObjectId;
+import dev.grove.protocol.ostree.ObjectType;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * Resolves a {@link Route} into a {@link Reply}: every store call, file stat and file open happens here, on the
+ * blocking executor, never on an event loop. Thread-safe.
+ *
+ * <p>Files are opened with {@code O_NOFOLLOW} after a no-follow stat that must say "regular file"; files under
+ * {@code deltas/} and {@code delta-indexes/} must also have a real path inside the repo's real path, so neither a
+ * symlinked file nor a symlinked directory leads outside the repo.
+ */
+final class RouteResolver {
+    static final byte[] CONFIG = "[core]\nrepo_version=1\nmode=archive-z2\nindexed-deltas=true\n"
+            .getBytes(StandardCharsets.UTF_8);
+    private static final String OCTETS = "application/octet-stream";
+    private static final String TEXT = "text/plain; charset=utf-8";
+
+    private final ObjectStore store;
+    private final StatusReport status;
+    private final HttpMetrics metrics;
+    private final List<MetricsSource> metricsSources;
+    private volatile Path repoReal;
+
+    RouteResolver(ObjectStore store, StatusReport status, HttpMetrics metrics, List<MetricsSource> metricsSources) {
+        this.store = store;
+        this.status = status;
+        this.metrics = metrics;
+        this.metricsSources = List.copyOf(metricsSources);
+    }
+
+    Reply resolve(Route route, RequestInfo req) throws IOException {
+        if (route instanceof Route.Status) {
+            return bytes(req, status.render(), new Representation("application/json", 0, null, -1, "no-store", false));
+        }
+        if (route instanceof Route.Metrics) {
+            StringBuilder sb = new StringBuilder(1024);
+            metrics.appendPrometheus(sb);
+            for (MetricsSource m : metricsSources) {
+                m.appendPrometheus(sb);
+            }
+            return bytes(req, sb.toString().getBytes(StandardCharsets.UTF_8),
+                    new Representation("text/plain; version=0.0.4; charset=utf-8", 0, null, -1, "no-store", false));
+        }
+        if (route instanceof Route.Config c) {
+            distribution(c.distribution());
+            return bytes(req, CONFIG, new Representation(TEXT, 0, "\"config-1\"", -1, Representation.REVALIDATE, true));
+        }
+        if (route instanceof Route.Summary s) {
+            Distribution d = distribution(s.distribution());
+            return bytes(req, d.summary(), publishedRep(d, "s"));
+        }
+        if (route instanceof Route.SummarySig s) {
+            Distribution d = distribution(s.distribution());
+            byte[] sig = d.summarySig().orElseThrow(() -> notFound(s.distribution() + "/summary.sig"));
+            return bytes(req, sig, publishedRep(d, "sig"));
+        }
+        if (route instanceof Route.Ref r) {
+            Distribution d = distribution(r.distribution());
+            Checksum c = d.refs().get(r.ref());
+            if (c == null) {
+                throw notFound(r.distribution() + "/refs/heads/" + r.ref());
+            }
+            return bytes(req, (c + "\n").getBytes(StandardCharsets.US_ASCII),
+                    new Representation(TEXT, 0, "\"" + c + "\"", -1, Representation.REVALIDATE, true));
+        }
+        if (route instanceof Route.StoredObject o) {
+            distribution(o.distribution());
+            ObjectId id = o.id();
+            Path p = store.path(id).orElseThrow(() -> notFound(id.toString()));
+            boolean mutable = !id.type().isContentAddressed();
+            return file(req, p, mutable, "\"" + id + "\"", id.type() != ObjectType.COMMIT_META);
+        }
+        if (route instanceof Route.DeltaFile f) {
+            distribution(f.distribution());
+            Path root = repoReal();
+            Path p = root.resolve(f.relativePath()).normalize();
+            if (!p.startsWith(root)) {
+                throw notFound(f.relativePath());
+            }
+            BasicFileAttributes attrs = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!attrs.isRegularFile() || !p.toRealPath().startsWith(root)) {
+                throw notFound(f.relativePath());
+            }
+            return file(req, p, true, null, false);
+        }
+        throw new GroveException(ErrorCode.INTERNAL, "unhandled route: " + route);
+    }
+
+    private Path repoReal() throws IOException {
+        Path r = repoReal;
+        if (r == null) {
+            r = store.repoDir().toRealPath();
+            repoReal = r;
+        }
+        return r;
+    }
+
+    private Distribution distribution(String name) {
+        return store.distribution(name).orElseThrow(() -> notFound("distribution " + name));
+    }
+
+    /** ETag and Last-Modified of summary and summary.sig change together whenever either file changes. */
+    private static Representation publishedRep(Distribution d, String which) {
+        CRC32C crc = new CRC32C();
+        crc.update(d.summary());
+        d.summarySig().ifPresent(crc::update);
+        String etag = "\"" + d.generation() + "-" + Long.toHexString(crc.getValue()) + "-" + which + "\"";
+        long lm = d.publishedAtMillis() > 0 ? d.publishedAtMillis() : -1;
+        return new Representation(OCTETS, 0, etag, lm, Representation.REVALIDATE, true);
+    }
+
+    private static Reply bytes(RequestInfo req, byte[] data, Representation shape) {
+        Representation rep = new Representation(shape.contentType(), data.length, shape.etag(),
+                shape.lastModifiedMillis(), shape.cacheControl(), shape.rangeable());
+        Conditionals.Decision d = Conditionals.decide(req, rep);
+        Reply.Body body = req.head() || d.length() == 0 ? Reply.NONE
+                : new Reply.Body.Bytes(data, (int) d.offset(), (int) d.length());
+        return new Reply(d.status(), d.headers(), body, false);
+    }
+
+    /**
+     * Opens (no-follow) and stats the file, then decides; the channel stays open only when a body will be sent.
+     *
+     * @param etag null: derived from size and mtime (mutable files)
+     */
+    private Reply file(RequestInfo req, Path p, boolean mutable, String etag, boolean isObject) throws IOException {
+        BasicFileAttributes attrs = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!attrs.isRegularFile()) {
+            throw notFound(p.getFileName().toString());
+        }
+        FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        boolean keep = false;
+        try {
+            long size = ch.size();
+            long mtime = attrs.lastModifiedTime().toMillis();
+            String tag = etag != null && !mutable ? etag
+                    : "\"" + Long.toHexString(size) + "-" + Long.toHexString(attrs.lastModifiedTime()
+                    .to(java.util.concurrent.TimeUnit.NANOSECONDS)) + "\"";
+            Representation rep = new Representation(OCTETS, size, tag, mtime,
+                    mutable ? Representation.REVALIDATE : Representation.IMMUTABLE, true);
+            Conditionals.Decision d = Conditionals.decide(req, rep);
+            boolean ok = d.status().code() / 100 == 2;
+            if (req.head() || d.length() == 0) {
+                return new Reply(d.status(), d.headers(), Reply.NONE, false);
+            }
+            keep = true;
+            return new Reply(d.status(), d.headers(), new Reply.Body.FileSlice(ch, d.offset(), d.length()),
+                    isObject && ok);
+        } finally {
+            if (!keep) {
+                ch.close();
+            }
+        }
+    }
+
+    private static GroveException notFound(String what) {
+        return new GroveException(ErrorCode.NOT_FOUND, "not found: " + what);
+    }
+}

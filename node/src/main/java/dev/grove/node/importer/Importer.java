@@ -1,0 +1,392 @@
+package dev.grove.node.importer;
+
+import dev.grove.node.store.Distribution;
+import dev.grove.node.store.ObjectStore;
+import dev.grove.protocol.error.ErrorCode;
+import dev.grove.protocol.error.GroveException;
+import dev.grove.protocol.error.MalformedObjectException;
+import dev.grove.protocol.ostree.Checksum;
+import dev.grove.protocol.ostree.Commit;
+import dev.grove.protocol.ostree.ObjectId;
+import dev.grove.protocol.ostree.ObjectType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Imports an OSTree archive repository, from a directory or a (gzip) tarball, into an {@link ObjectStore}, all or
+ * nothing.
+ *
+ * <pre>
+ *  source ──► stage objects (verified while streaming) ──► walk each selected ref: commit closure complete?
+ *         ──► verify static deltas ──► choose summary ──► Staging.commit(reachable) ──► publish(Distribution)
+ *  any refusal before the commit: the staging is aborted and the store is exactly as before
+ * </pre>
+ *
+ * <ul>
+ *   <li><b>What is kept:</b> the selected refs' commits with their whole trees (required: an absent object is a
+ *       {@link dev.grove.protocol.error.MissingObjectException} naming it and the ref), their detached metadata, and
+ *       the parent chain as far as the source holds it (partial history is kept as found). Objects of the source
+ *       that no selected ref reaches are not kept.</li>
+ *   <li><b>Directory:</b> objects are read on demand while walking from the refs, so only what is reachable is read;
+ *       objects the store already has are not read at all.</li>
+ *   <li><b>Tarball:</b> a tar's order is arbitrary, so every object is staged as it streams by; the walk runs once
+ *       the archive has been read. The repo may sit at the root of the archive or under any prefix
+ *       ({@code repo/}, {@code ./repo/}...): it is found by its {@code objects/} and {@code refs/heads/} entries.</li>
+ *   <li><b>Refs:</b> {@code refs/heads/*} only. On publish the distribution's refs are <b>replaced</b> by the imported
+ *       set (a node import mirrors one release; refs not in the import disappear from the distribution).</li>
+ *   <li><b>Summary:</b> when the source's {@code summary} parses and lists exactly the imported refs, it is published
+ *       verbatim with its {@code summary.sig}; otherwise a fresh, unsigned summary is generated (commit sizes,
+ *       timestamps, versions and the static deltas present).</li>
+ *   <li><b>Deltas:</b> {@code deltas/**} and {@code delta-indexes/**} are staged as opaque files and verified (each
+ *       superblock against the summary and indexes that list it, each part against its superblock); a corrupt or
+ *       incomplete delta refuses the import.</li>
+ * </ul>
+ *
+ * <p>Thread-safe: each call works in its own staging; concurrent imports into the same distribution race on the
+ * final publish (the last one wins).
+ */
+public final class Importer {
+    private static final Logger LOG = LoggerFactory.getLogger(Importer.class);
+    static final int MAX_REF_BYTES = 1024;
+
+    private final ObjectStore store;
+    private final Clock clock;
+
+    public Importer(ObjectStore store) {
+        this(store, Clock.systemUTC());
+    }
+
+    /** {@code clock} stamps generated summaries ({@code ostree.summary.last-modified}) and measures elapsed time. */
+    public Importer(ObjectStore store, Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Imports the archive repo at {@code repoDir} (or at {@code repoDir/repo}).
+     *
+     * @throws GroveException for bad or incomplete input (the store is then unchanged) and wrapped I/O failures
+     */
+    public ImportResult importDirectory(Path repoDir, ImportRequest req) {
+        Objects.requireNonNull(repoDir, "repoDir");
+        Objects.requireNonNull(req, "req");
+        long start = clock.millis();
+        Path root = locateRepo(repoDir);
+        try (Session s = new Session(req)) {
+            Path heads = root.resolve("refs/heads");
+            if (Files.isDirectory(heads)) {
+                try (Stream<Path> walk = Files.walk(heads)) {
+                    for (Path p : (Iterable<Path>) walk::iterator) {
+                        if (Files.isRegularFile(p)) {
+                            String name = root.relativize(p).toString().replace('\\', '/');
+                            RepoPaths.Classified c = RepoPaths.classify(name);
+                            try (InputStream in = Files.newInputStream(p)) {
+                                s.addRef(c.detail(), in, Files.size(p));
+                            }
+                        }
+                    }
+                }
+            }
+            Path summary = root.resolve("summary");
+            if (Files.isRegularFile(summary)) {
+                try (InputStream in = Files.newInputStream(summary)) {
+                    s.summary = readBounded(in, Files.size(summary), SummaryFiles.MAX_BYTES, "summary");
+                }
+            }
+            Path sig = root.resolve("summary.sig");
+            if (Files.isRegularFile(sig)) {
+                try (InputStream in = Files.newInputStream(sig)) {
+                    s.summarySig = readBounded(in, Files.size(sig), SummaryFiles.MAX_BYTES, "summary.sig");
+                }
+            }
+            ReachabilityWalker.Source source = id -> {
+                // commitmeta is mutable: the source's copy (newer signatures) wins over the store's
+                if (id.type() != ObjectType.COMMIT_META && s.staging.has(id)) {
+                    return true;
+                }
+                Path file = root.resolve(id.relativePath());
+                if (!Files.isRegularFile(file)) {
+                    return s.staging.has(id);
+                }
+                try (InputStream in = Files.newInputStream(file)) {
+                    s.writeObject(id, in);
+                }
+                return true;
+            };
+            return s.finish(source, kept -> stageDirectoryDeltas(root, s, kept), start);
+        } catch (IOException e) {
+            throw new GroveException(ErrorCode.IO, "import of " + repoDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Imports a tarball file; see {@link #importTarball(InputStream, ImportRequest)}. */
+    public ImportResult importTarball(Path tarball, ImportRequest req) {
+        Objects.requireNonNull(tarball, "tarball");
+        try (InputStream in = Files.newInputStream(tarball)) {
+            return importTarball(in, req);
+        } catch (IOException e) {
+            throw new GroveException(ErrorCode.IO, "import of " + tarball + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Imports a tar (plain or gzip) of an archive repo, read once, sequentially. The stream is read to the end of the
+     * archive but not closed.
+     *
+     * @throws GroveException for bad or incomplete input (the store is then unchanged) and wrapped I/O failures
+     */
+    public ImportResult importTarball(InputStream in, ImportRequest req) {
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(req, "req");
+        long start = clock.millis();
+        try (Session s = new Session(req)) {
+            TarReader reader = TarReader.open(new NonClosing(in));
+            String root = null;
+            Optional<TarEntry> next;
+            while ((next = reader.next()).isPresent()) {
+                TarEntry entry = next.get();
+                if (root == null) {
+                    Optional<String> prefix = RepoPaths.repoPrefix(entry.name());
+                    if (prefix.isEmpty()) {
+                        continue;
+                    }
+                    root = prefix.get();
+                    LOG.debug("tarball: repository at '{}'", root);
+                }
+                if (!entry.name().startsWith(root)) {
+                    Optional<String> prefix = RepoPaths.repoPrefix(entry.name());
+                    if (prefix.isPresent()) {
+                        throw new MalformedObjectException("tarball: entry " + entry.name() + " belongs to a "
+                                + "second repository (expected: one repository, at '" + root + "')");
+                    }
+                    continue;
+                }
+                RepoPaths.Classified c = RepoPaths.classify(entry.name().substring(root.length()));
+                if (c.kind() == RepoPaths.Kind.IGNORED || entry.type() == TarEntry.Type.DIRECTORY) {
+                    continue;
+                }
+                if (entry.type() != TarEntry.Type.FILE) {
+                    throw new MalformedObjectException("tarball: entry " + entry.name() + " is a "
+                            + entry.type().name().toLowerCase(java.util.Locale.ROOT) + " (expected: a regular file)");
+                }
+                switch (c.kind()) {
+                    case OBJECT -> s.writeObject(c.object().orElseThrow(), reader.body());
+                    case REF -> s.addRef(c.detail(), reader.body(), entry.size());
+                    case DELTA -> s.deltas.stage(s.staging, c.path(), reader.body());
+                    case SUMMARY -> s.summary = readBounded(reader.body(), entry.size(), SummaryFiles.MAX_BYTES,
+                            entry.name());
+                    case SUMMARY_SIG -> s.summarySig = readBounded(reader.body(), entry.size(),
+                            SummaryFiles.MAX_BYTES, entry.name());
+                    default -> throw new IllegalStateException(c.kind().name());
+                }
+            }
+            if (root == null) {
+                throw new MalformedObjectException("tarball: no OSTree repository in it (expected: objects/ and "
+                        + "refs/heads/ entries, at the top or under one directory)");
+            }
+            ReachabilityWalker.Source source = s.staging::has;
+            return s.finish(source, kept -> { }, start);
+        } catch (IOException e) {
+            throw new GroveException(ErrorCode.IO, "tarball import: " + e.getMessage(), e);
+        }
+    }
+
+    private static Path locateRepo(Path dir) {
+        if (Files.isDirectory(dir.resolve("objects"))) {
+            return dir;
+        }
+        if (Files.isDirectory(dir.resolve("repo/objects"))) {
+            return dir.resolve("repo");
+        }
+        throw new GroveException(ErrorCode.NOT_FOUND, "no OSTree repository at " + dir
+                + " (expected: objects/ in it or in its repo/ subdirectory)");
+    }
+
+    private static void stageDirectoryDeltas(Path root, Session s, Set<Checksum> kept) throws IOException {
+        for (String top : List.of("deltas", "delta-indexes")) {
+            Path base = root.resolve(top);
+            if (!Files.isDirectory(base)) {
+                continue;
+            }
+            List<Path> files = new ArrayList<>();
+            try (Stream<Path> walk = Files.walk(base)) {
+                walk.filter(Files::isRegularFile).forEach(files::add);
+            }
+            files.sort(null);
+            for (Path p : files) {
+                String rel = root.relativize(p).toString().replace('\\', '/');
+                Optional<Checksum> target = top.equals("deltas")
+                        ? RepoPaths.deltaDir(rel).map(d -> RepoPaths.parseDeltaDir(d).to())
+                        : RepoPaths.deltaIndexTarget(rel);
+                if (target.isEmpty()) {
+                    throw new MalformedObjectException("static delta file: '" + rel + "' (expected: deltas/<2>/<41>"
+                            + "[-<43>]/{superblock,N} or delta-indexes/<2>/<41>.index)");
+                }
+                if (!kept.contains(target.get())) {
+                    continue;
+                }
+                try (InputStream in = Files.newInputStream(p)) {
+                    s.deltas.stage(s.staging, rel, in);
+                }
+            }
+        }
+    }
+
+    static byte[] readBounded(InputStream in, long declared, int max, String what) throws IOException {
+        if (declared > max) {
+            throw new GroveException(ErrorCode.LIMIT_EXCEEDED, what + ": " + declared + " bytes (expected: <= " + max
+                    + ")");
+        }
+        byte[] b = in.readNBytes(max + 1);
+        if (b.length > max) {
+            throw new GroveException(ErrorCode.LIMIT_EXCEEDED, what + ": more than " + max + " bytes");
+        }
+        return b;
+    }
+
+    /** After the whole closure walk, stages what depends on the kept commits (a directory's deltas). */
+    private interface AfterWalk {
+        void stage(Set<Checksum> keptCommits) throws IOException;
+    }
+
+    /** One import: its staging and what was read from the source. Not thread-safe. */
+    private final class Session implements AutoCloseable {
+        final ImportRequest req;
+        final ObjectStore.Staging staging;
+        final SortedMap<String, Checksum> sourceRefs = new TreeMap<>();
+        final DeltaFiles deltas = new DeltaFiles();
+        final Map<ObjectId, Long> written = new HashMap<>();
+        byte[] summary;
+        byte[] summarySig;
+
+        Session(ImportRequest req) {
+            this.req = req;
+            this.staging = store.stage();
+        }
+
+        void writeObject(ObjectId id, InputStream in) throws IOException {
+            long n = staging.write(id, in);
+            if (n > 0) {
+                written.merge(id, n, Long::sum);
+            }
+        }
+
+        void addRef(String ref, InputStream in, long size) throws IOException {
+            byte[] content = readBounded(in, size, MAX_REF_BYTES, "ref " + ref);
+            sourceRefs.put(ref, RepoPaths.parseRefContent(ref, content));
+        }
+
+        private SortedMap<String, Checksum> selectRefs() {
+            if (sourceRefs.isEmpty()) {
+                throw new GroveException(ErrorCode.NOT_FOUND, "source has no refs (expected: refs/heads/...)");
+            }
+            if (req.refs().isEmpty()) {
+                return new TreeMap<>(sourceRefs);
+            }
+            SortedMap<String, Checksum> out = new TreeMap<>();
+            for (String ref : req.refs().get()) {
+                Checksum c = sourceRefs.get(ref);
+                if (c == null) {
+                    throw new GroveException(ErrorCode.NOT_FOUND, "ref " + ref + ": not in the source (it has: "
+                            + String.join(", ", sourceRefs.keySet()) + ")");
+                }
+                out.put(ref, c);
+            }
+            return out;
+        }
+
+        ImportResult finish(ReachabilityWalker.Source source, AfterWalk afterWalk, long start) throws IOException {
+            SortedMap<String, Checksum> refs = selectRefs();
+            ReachabilityWalker walker = new ReachabilityWalker(staging, source);
+            Map<String, Commit> commits = walker.walkRefs(refs);
+            afterWalk.stage(walker.commits());
+
+            Map<String, Checksum> listed = Map.of();
+            Optional<SortedMap<String, Checksum>> summaryRefs = Optional.empty();
+            if (summary != null) {
+                try {
+                    summaryRefs = Optional.of(SummaryFiles.refsOf(summary));
+                    listed = SummaryFiles.staticDeltasOf(summary);
+                } catch (MalformedObjectException e) {
+                    LOG.warn("source summary does not parse, generating a fresh one: {}", e.getMessage());
+                }
+            }
+            SortedMap<String, Checksum> advertised = deltas.verify(walker.commits(), listed);
+
+            boolean verbatim = summaryRefs.isPresent() && summaryRefs.get().equals(refs);
+            byte[] publishedSummary;
+            Optional<byte[]> publishedSig;
+            if (verbatim) {
+                publishedSummary = summary;
+                publishedSig = Optional.ofNullable(summarySig);
+            } else {
+                if (summary != null) {
+                    LOG.info("source summary lists {} but the import has {}: publishing a fresh unsigned summary",
+                            summaryRefs.map(Map::keySet).orElse(Set.of()), refs.keySet());
+                }
+                Map<String, SummaryFiles.RefInfo> infos = new TreeMap<>();
+                for (Map.Entry<String, Checksum> e : refs.entrySet()) {
+                    Commit c = commits.get(e.getKey());
+                    int size = staging.readMetadata(ObjectId.of(e.getValue(), ObjectType.COMMIT))
+                            .orElseThrow().length;
+                    infos.put(e.getKey(), new SummaryFiles.RefInfo(e.getValue(), size, c.timestamp(), c.version()));
+                }
+                publishedSummary = SummaryFiles.generate(infos, advertised, clock.millis() / 1000);
+                publishedSig = Optional.empty();
+            }
+
+            Set<ObjectId> keep = walker.reached();
+            long imported = 0;
+            long bytes = deltas.bytesWritten();
+            for (Map.Entry<ObjectId, Long> e : written.entrySet()) {
+                if (keep.contains(e.getKey())) {
+                    imported++;
+                    bytes += e.getValue();
+                }
+            }
+            staging.commit(keep);
+            if (req.publish()) {
+                store.publish(Distribution.of(req.distribution(), refs, publishedSummary, publishedSig));
+            }
+            Duration elapsed = Duration.ofMillis(clock.millis() - start);
+            LOG.info("imported {} refs into distribution {}{}: {} new objects, {} already present, {} bytes, {} ms, "
+                            + "summary {}", refs.size(), req.distribution(), req.publish() ? "" : " (not published)",
+                    imported, keep.size() - imported, bytes, elapsed.toMillis(), verbatim ? "verbatim" : "generated");
+            return new ImportResult(req.distribution(), refs, imported, keep.size() - imported, bytes,
+                    req.publish(), verbatim, elapsed);
+        }
+
+        @Override
+        public void close() {
+            staging.close();
+        }
+    }
+
+    /** Keeps the caller's stream open when the tar reader is closed. */
+    private static final class NonClosing extends java.io.FilterInputStream {
+        NonClosing(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public void close() {
+            // the caller owns the stream
+        }
+    }
+}

@@ -4,6 +4,7 @@ import dev.grove.protocol.error.ErrorCode;
 import dev.grove.protocol.error.GroveException;
 import dev.grove.protocol.error.SignatureException;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +30,7 @@ import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.bouncycastle.openpgp.PGPSignature;
 import org.bouncycastle.openpgp.PGPSignatureList;
 import org.bouncycastle.openpgp.PGPSignatureSubpacketVector;
+import org.bouncycastle.openpgp.PGPUtil;
 import org.bouncycastle.openpgp.bc.BcPGPObjectFactory;
 import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
 
@@ -169,6 +171,9 @@ public final class OpenPgpVerifier {
             String label = signatures.size() == 1 ? "signature" : "signature " + (i + 1);
             try {
                 for (PGPSignature sig : parseSignatures(signatures.get(i))) {
+                    if (candidates.size() == MAX_SIGNATURES) {
+                        throw new SignatureException(label + ": more than " + MAX_SIGNATURES + " signature packets in all");
+                    }
                     candidates.add(prepare(label, sig));
                 }
             } catch (SignatureException e) {
@@ -224,6 +229,10 @@ public final class OpenPgpVerifier {
             for (Object o; (o = factory.nextObject()) != null; ) {
                 if (o instanceof PGPSignatureList list) {
                     list.forEach(result::add);
+                    if (result.size() > MAX_SIGNATURES) {
+                        // Each packet costs a public-key operation: bound them as the array elements are bounded.
+                        throw new SignatureException("signature: more than " + MAX_SIGNATURES + " signature packets");
+                    }
                 } else if (!(o instanceof PGPMarker)) {
                     throw new SignatureException("signature: malformed: found " + describe(o)
                             + " (expected: a detached signature packet)");
@@ -346,7 +355,7 @@ public final class OpenPgpVerifier {
     /** Decodes every armour block in {@code text} and concatenates their contents. */
     static byte[] dearmour(byte[] text, String what) throws IOException {
         String s = new String(text, StandardCharsets.US_ASCII);
-        var out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         int from = 0;
         for (int begin; (begin = s.indexOf("-----BEGIN PGP ", from)) >= 0; ) {
             int end = s.indexOf("-----END PGP ", begin);
@@ -388,7 +397,7 @@ public final class OpenPgpVerifier {
 
     private static String hashName(int algorithm) {
         try {
-            return org.bouncycastle.openpgp.PGPUtil.getDigestName(algorithm);
+            return PGPUtil.getDigestName(algorithm);
         } catch (PGPException e) {
             return "#" + algorithm;
         }

@@ -164,6 +164,13 @@ class OpenPgpVerifierTest {
         List<byte[]> tooMany = new ArrayList<>(Collections.nCopies(OpenPgpVerifier.MAX_SIGNATURES + 1, signature));
         SignatureException many = assertThrows(SignatureException.class, () -> verifier.verifyAny(DATA, tooMany));
         assertTrue(many.getMessage().contains("at most " + OpenPgpVerifier.MAX_SIGNATURES), many.getMessage());
+        ByteArrayOutputStream packed = new ByteArrayOutputStream();
+        for (int i = 0; i <= OpenPgpVerifier.MAX_SIGNATURES; i++) {
+            packed.writeBytes(signature);
+        }
+        SignatureException packets = assertThrows(SignatureException.class,
+                () -> verifier.verifyDetached(DATA, packed.toByteArray()));
+        assertTrue(packets.getMessage().contains("more than " + OpenPgpVerifier.MAX_SIGNATURES), packets.getMessage());
         byte[] huge = new byte[OpenPgpVerifier.MAX_SIGNATURE_BYTES + 1];
         huge[0] = (byte) 0x88;
         SignatureException big = assertThrows(SignatureException.class, () -> verifier.verifyDetached(DATA, huge));

@@ -29,7 +29,7 @@ public record NodeConfig(Path dataDir, String nodeId, String site, Http http, Pe
                          Mirror mirror, Link wan, Link lan, Discovery discovery, Limits limits) {
     static final Pattern ID = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?");
     private static final Pattern DISTRIBUTION =
-            Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*");
+            Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     public NodeConfig {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -112,7 +112,7 @@ public record NodeConfig(Path dataDir, String nodeId, String site, Http http, Pe
             for (String d : distributions) {
                 if (!DISTRIBUTION.matcher(d).matches() || d.contains("..")) {
                     throw new ConfigException("mirror.distributions: '" + d
-                            + "' (expected: a name such as fedora-iot: letters, digits, '.', '_', '-', '/')");
+                            + "' (expected: one path component such as fedora-iot: letters, digits, '.', '_', '-')");
                 }
             }
             if (new HashSet<>(distributions).size() != distributions.size()) {

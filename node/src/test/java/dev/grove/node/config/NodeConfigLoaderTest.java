@@ -54,7 +54,7 @@ class NodeConfigLoaderTest {
                 cert = "/etc/grove/node.pem"
                 key = "/etc/grove/node.key"
                 [mirror]
-                distributions = ["fedora-iot", "debian/bookworm"]
+                distributions = ["fedora-iot", "debian-bookworm"]
                 [wan]
                 rate_limit = "20Mbit"
                 [lan]
@@ -76,7 +76,7 @@ class NodeConfigLoaderTest {
         assertEquals(Optional.of(HostPort.of("seeder.example", 7410)), c.seeder().address());
         assertTrue(c.trust().tls());
         assertEquals(Optional.of(Path.of("/etc/grove/fleet.asc")), c.trust().fleetKey());
-        assertEquals(List.of("fedora-iot", "debian/bookworm"), c.mirror().distributions());
+        assertEquals(List.of("fedora-iot", "debian-bookworm"), c.mirror().distributions());
         assertEquals(2_500_000, c.wan().rateLimit().bytesPerSecond());
         assertEquals(1_000_000, c.lan().rateLimit().bytesPerSecond());
         assertFalse(c.discovery().mdns());
@@ -181,7 +181,7 @@ class NodeConfigLoaderTest {
     void recordValidationIsReportedAgainstTheFile() throws IOException {
         assertTrue(fails("data_dir = \"/d\"\nsite = \"bad site\"\n").getMessage().contains("site: 'bad site'"));
         assertTrue(fails("data_dir = \"/d\"\n[trust]\ncert = \"/c\"\n").getMessage().contains("set together"));
-        assertTrue(fails("data_dir = \"/d\"\n[mirror]\ndistributions = [\"../x\"]\n").getMessage()
+        assertTrue(fails("data_dir = \"/d\"\n[mirror]\ndistributions = [\"a/b\"]\n").getMessage()
                 .contains("mirror.distributions"));
         assertTrue(fails("data_dir = \"/d\"\n[limits]\nmax_frame_bytes = 10\n").getMessage()
                 .contains("limits.max_frame_bytes: 10"));

@@ -3,6 +3,7 @@ package dev.grove.node.store;
 import dev.grove.protocol.error.ErrorCode;
 import dev.grove.protocol.error.GroveException;
 import dev.grove.protocol.error.MalformedObjectException;
+import dev.grove.protocol.ostree.Checksum;
 import dev.grove.protocol.ostree.ObjectId;
 import java.io.IOException;
 import java.io.InputStream;
@@ -115,6 +116,29 @@ final class ObjectFiles {
         }
         Files.move(verified, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         fsyncDir(dir);
+    }
+
+    /**
+     * Marks a commit as partial ({@code state/<hex>.commitpartial}, as ostree itself does), so that
+     * {@code ostree fsck} skips a commit whose tree is still arriving. Written before the commit file is installed.
+     */
+    void markPartial(Checksum commit) throws IOException {
+        Path marker = partialMarker(commit);
+        if (!Files.exists(marker)) {
+            Path tmp = tempName(tmpDir());
+            Files.write(tmp, new byte[0]);
+            Files.move(tmp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            fsyncDir(marker.getParent());
+        }
+    }
+
+    /** Removes the partial marker once the commit's closure is complete (or the commit is gone). */
+    void clearPartial(Checksum commit) throws IOException {
+        Files.deleteIfExists(partialMarker(commit));
+    }
+
+    private Path partialMarker(Checksum commit) {
+        return repo.resolve("state").resolve(commit + ".commitpartial");
     }
 
     /** Reads a stored file whole, refusing more than {@code max} bytes. */

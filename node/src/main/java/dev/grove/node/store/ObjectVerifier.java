@@ -7,6 +7,7 @@ import dev.grove.protocol.error.MalformedObjectException;
 import dev.grove.protocol.ostree.Checksum;
 import dev.grove.protocol.ostree.ObjectDigests;
 import dev.grove.protocol.ostree.ObjectId;
+import dev.grove.protocol.ostree.VariantDict;
 import java.io.BufferedOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -44,9 +45,9 @@ final class ObjectVerifier {
                 throw new ChecksumMismatchException(id.toString(), id.checksum().toString(), actual.toString());
             }
         } else {
-            // commitmeta and tombstone-commit are a{sv} named after their commit, not hashed.
-            // TODO(protocol/ostree codec owner): check the bytes decode as a{sv} once VariantDict offers a parser.
-            tee.transferTo(OutputStream.nullOutputStream());
+            // commitmeta and tombstone-commit are a{sv} named after their commit, not hashed: check they decode.
+            // Bounded to MAX_METADATA_BYTES by the tee, so holding them is fine.
+            VariantDict.parse(tee.readAllBytes(), id.toString());
         }
         buffered.flush();
         return tee.count;

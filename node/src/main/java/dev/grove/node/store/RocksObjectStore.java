@@ -130,6 +130,9 @@ public final class RocksObjectStore implements ObjectStore {
             Path temp = ObjectFiles.tempName(files.tmpDir());
             long size = ObjectFiles.writeVerified(id, in, temp);
             try {
+                if (id.type() == ObjectType.COMMIT) {
+                    files.markPartial(id.checksum());
+                }
                 files.install(temp, id);
             } finally {
                 Files.deleteIfExists(temp);
@@ -152,6 +155,11 @@ public final class RocksObjectStore implements ObjectStore {
     /** Makes a staging's files visible; called by {@link StagingArea#commit}. */
     void commitStaged(Map<ObjectId, Path> objects, Map<Path, Path> otherFiles) throws IOException {
         readIo(() -> {
+            for (ObjectId id : objects.keySet()) {
+                if (id.type() == ObjectType.COMMIT) {
+                    files.markPartial(id.checksum());
+                }
+            }
             for (Map.Entry<ObjectId, Path> e : objects.entrySet()) {
                 files.install(e.getValue(), e.getKey());
             }
@@ -213,6 +221,11 @@ public final class RocksObjectStore implements ObjectStore {
         }
         ClosureWalker.Closure closure = walk(commit, id -> { });
         if (closure.complete()) {
+            try {
+                files.clearPartial(commit);
+            } catch (IOException e) {
+                throw new GroveException(ErrorCode.STORAGE, "clear partial marker of " + commit + ": " + e.getMessage(), e);
+            }
             index.putCommitComplete(commit, closure.presentCount(), closure.presentBytes());
             return Optional.empty();
         }
@@ -355,6 +368,9 @@ public final class RocksObjectStore implements ObjectStore {
             }
             for (ObjectId id : chunk) {
                 Files.deleteIfExists(files.pathOf(id));
+                if (id.type() == ObjectType.COMMIT) {
+                    files.clearPartial(id.checksum());
+                }
             }
         }
         try (IndexDb.Batch batch = index.batch()) {

@@ -13,7 +13,9 @@
  *     refs/heads/          left empty: refs live in the index, per distribution
  *     tmp/grove-tmp-*      temp files of writes in progress (deleted on open)
  *     tmp/grove-staging-*  staging areas (StagingArea; deleted on open)
- *     extensions/ state/
+ *     state/HEX.commitpartial  a stored commit whose closure is not known complete yet (as ostree marks it),
+ *                          so `ostree fsck` skips it; removed when isComplete/publish finds it complete
+ *     extensions/
  *   index/                 RocksDB (IndexDb)
  * </pre>
  *

@@ -12,6 +12,7 @@ import dev.grove.protocol.error.MissingObjectException;
 import dev.grove.protocol.ostree.Checksum;
 import dev.grove.protocol.ostree.ObjectId;
 import dev.grove.protocol.ostree.ObjectType;
+import dev.grove.protocol.ostree.VariantDict;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -131,6 +132,15 @@ abstract class ObjectStoreContractTest {
         }
     }
 
+    /** A small valid {@code a{sv}}, distinct per {@code n}. */
+    private static byte[] meta(int n) {
+        return VariantDict.builder().putString("grove.test", "value " + n).build().encode();
+    }
+
+    private static ByteArrayInputStream metaStream(int n) {
+        return new ByteArrayInputStream(meta(n));
+    }
+
     private static ObjectId commitmeta(String hex) {
         return ObjectId.of(Checksum.parse(hex), ObjectType.COMMIT_META);
     }
@@ -174,11 +184,13 @@ abstract class ObjectStoreContractTest {
         ObjectId id = commitmeta(HEX_A);
         assertFalse(store.has(id));
         assertEquals(Optional.empty(), store.readMetadata(id));
-        assertEquals(3, store.write(id, new ByteArrayInputStream(new byte[] {1, 2, 3})));
+        assertEquals(meta(1).length, store.write(id, metaStream(1)));
         assertTrue(store.has(id));
-        assertArrayEquals(new byte[] {1, 2, 3}, store.readMetadata(id).orElseThrow());
-        store.write(id, new ByteArrayInputStream(new byte[] {4, 5}));
-        assertArrayEquals(new byte[] {4, 5}, store.readMetadata(id).orElseThrow());
+        assertArrayEquals(meta(1), store.readMetadata(id).orElseThrow());
+        store.write(id, metaStream(2));
+        assertArrayEquals(meta(2), store.readMetadata(id).orElseThrow());
+        assertThrows(GroveException.class, () -> store.write(id, new ByteArrayInputStream(new byte[] {1, 2, 3})));
+        assertArrayEquals(meta(2), store.readMetadata(id).orElseThrow());
         assertEquals(store.repoDir().resolve(id.relativePath()), store.path(id).orElseThrow());
         assertEquals(List.of(), ourTempFiles());
     }
@@ -206,7 +218,7 @@ abstract class ObjectStoreContractTest {
     void hasAllReturnsThePresentSubset() throws Exception {
         ObjectId present = commitmeta(HEX_A);
         ObjectId absent = commitmeta("bb".repeat(32));
-        store.write(present, new ByteArrayInputStream(new byte[] {7}));
+        store.write(present, metaStream(7));
         assertEquals(Set.of(present), store.hasAll(List.of(present, absent, present)));
         assertEquals(Set.of(), store.hasAll(List.of()));
     }
@@ -295,10 +307,10 @@ abstract class ObjectStoreContractTest {
         ObjectId kept = commitmeta(HEX_A);
         ObjectId dropped = commitmeta("bb".repeat(32));
         try (ObjectStore.Staging staging = store.stage()) {
-            staging.write(kept, new ByteArrayInputStream(new byte[] {1}));
-            staging.write(dropped, new ByteArrayInputStream(new byte[] {2}));
+            staging.write(kept, metaStream(1));
+            staging.write(dropped, metaStream(2));
             staging.commit(Set.of(kept));
-            assertThrows(GroveException.class, () -> staging.write(kept, new ByteArrayInputStream(new byte[] {3})));
+            assertThrows(GroveException.class, () -> staging.write(kept, metaStream(3)));
         }
         assertTrue(store.has(kept));
         assertFalse(store.has(dropped));
@@ -307,12 +319,12 @@ abstract class ObjectStoreContractTest {
 
     @Test
     void abortedStagingLeavesTheStoreByteForByteUnchanged() throws Exception {
-        store.write(commitmeta(HEX_A), new ByteArrayInputStream(new byte[] {1}));
+        store.write(commitmeta(HEX_A), metaStream(1));
         Map<String, String> before = listing();
         try (ObjectStore.Staging staging = store.stage()) {
-            staging.write(commitmeta(HEX_A), new ByteArrayInputStream(new byte[] {2}));
-            staging.write(commitmeta("bb".repeat(32)), new ByteArrayInputStream(new byte[] {3}));
-            staging.writeDeltaFile("delta-indexes/ab/cd.index", new ByteArrayInputStream(new byte[] {4}));
+            staging.write(commitmeta(HEX_A), metaStream(2));
+            staging.write(commitmeta("bb".repeat(32)), metaStream(3));
+            staging.writeDeltaFile("delta-indexes/ab/cd.index", metaStream(4));
             if (Files.isExecutable(OstreeFixture.OSTREE)) {
                 for (Map.Entry<ObjectId, Path> e : fixture.objects().entrySet()) {
                     writeFile(staging, e.getKey(), e.getValue());
@@ -320,7 +332,7 @@ abstract class ObjectStoreContractTest {
             }
         }
         assertEquals(before, listing());
-        assertArrayEquals(new byte[] {1}, store.readMetadata(commitmeta(HEX_A)).orElseThrow());
+        assertArrayEquals(meta(1), store.readMetadata(commitmeta(HEX_A)).orElseThrow());
         assertFalse(store.has(commitmeta("bb".repeat(32))));
     }
 
@@ -347,6 +359,9 @@ abstract class ObjectStoreContractTest {
         assertFalse(store.isComplete(fx.first));
 
         writeFile(null, commit, closure.get(commit));
+        Path marker = store.repoDir().resolve("state/" + fx.first + ".commitpartial");
+        assertTrue(Files.exists(marker));
+        OstreeFixture.run("fsck", "--repo=" + store.repoDir()); // a partial commit is skipped, not an error
         List<ObjectId> afterCommit = store.missing(fx.first);
         assertEquals(Set.of(ObjectType.DIR_TREE, ObjectType.DIR_META),
                 Set.copyOf(afterCommit.stream().map(ObjectId::type).toList()));
@@ -363,6 +378,8 @@ abstract class ObjectStoreContractTest {
         writeAllOfTypes(closure, Set.of(ObjectType.FILE));
         assertEquals(List.of(), store.missing(fx.first));
         assertTrue(store.isComplete(fx.first));
+        assertFalse(Files.exists(marker));
+        OstreeFixture.run("fsck", "--repo=" + store.repoDir());
     }
 
     @Test
@@ -521,7 +538,7 @@ abstract class ObjectStoreContractTest {
         OstreeFixture fx = fixture();
         Map<ObjectId, Path> all = fx.objects();
         writeAll(all);
-        store.write(commitmeta(HEX_A), new ByteArrayInputStream(new byte[] {1})); // orphan commitmeta
+        store.write(commitmeta(HEX_A), metaStream(1)); // orphan commitmeta
         store.publish(dist("d", Map.of("test/ref", fx.second)));
 
         Set<ObjectId> live = new java.util.HashSet<>(fx.closure(fx.second, fixtureDir).keySet());

@@ -243,7 +243,7 @@ public final class GVariant {
                 } else if (i == ms.size() - 1) {
                     end = tableEnd;
                 } else {
-                    if (tableEnd - w < 0) {
+                    if (w == 0 || tableEnd - w < 0) {
                         throw error(off, t, "offset table runs past the start");
                     }
                     tableEnd -= w;

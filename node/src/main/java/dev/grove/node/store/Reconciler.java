@@ -2,6 +2,7 @@ package dev.grove.node.store;
 
 import dev.grove.protocol.ostree.Checksum;
 import dev.grove.protocol.ostree.ObjectId;
+import dev.grove.protocol.ostree.ObjectType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +49,9 @@ final class Reconciler {
             Optional<String> problem = files.check(id);
             try {
                 if (problem.isEmpty()) {
+                    if (id.type() == ObjectType.COMMIT) {
+                        files.markPartial(id.checksum()); // its tree is unknown until a walk says otherwise
+                    }
                     index.putObject(id, Files.size(file));
                     indexed[0]++;
                 } else {

@@ -37,8 +37,8 @@ public final class NodeCommand {
             usage: grove node <verb> [flags]
 
             verbs:
-              run      serve a store to devices (and replicate, when a seeder is configured)
-              import   import an ostree repo tarball into a store and publish it as a distribution
+              run      serve a store to devices over HTTP
+              import   import an ostree repo (tarball or directory) into a store as a distribution
               status   show what a running node serves (GET /status)
               fsck     verify every object file of a store against its checksum
               gc       delete objects no distribution needs

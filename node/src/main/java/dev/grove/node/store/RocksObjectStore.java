@@ -318,11 +318,21 @@ public final class RocksObjectStore implements ObjectStore {
 
     @Override
     public long gc() {
+        return gc(Set.of());
+    }
+
+    /**
+     * As {@link #gc()}, also keeping everything reachable from {@code extraRoots} (commits, their stored parents,
+     * trees and commitmeta): the seeder passes the commits of its repository versions, which no distribution may
+     * serve yet. An absent root is ignored.
+     */
+    public long gc(Set<Checksum> extraRoots) {
+        Objects.requireNonNull(extraRoots, "extraRoots");
         Lock w = lock.writeLock();
         w.lock();
         try {
             ensureOpen();
-            Set<ObjectId> live = mark();
+            Set<ObjectId> live = mark(extraRoots);
             long removed = sweep(live);
             LOG.info("gc: {} live objects kept, {} removed", live.size(), removed);
             return removed;
@@ -333,20 +343,25 @@ public final class RocksObjectStore implements ObjectStore {
         }
     }
 
-    /** Every object reachable from a distribution's refs: commits, their stored parents, trees and commitmeta. */
-    private Set<ObjectId> mark() {
+    /** Every object reachable from a distribution's refs or an extra root: commits, stored parents, trees, commitmeta. */
+    private Set<ObjectId> mark(Set<Checksum> extraRoots) {
         Set<ObjectId> live = new HashSet<>();
+        List<Checksum> roots = new ArrayList<>(extraRoots);
         for (Distribution d : distributions()) {
-            for (Checksum head : d.refs().values()) {
-                Optional<Checksum> next = Optional.of(head);
-                while (next.isPresent() && !live.contains(ObjectId.of(next.get(), ObjectType.COMMIT))) {
-                    Checksum c = next.get();
-                    ObjectId meta = ObjectId.of(c, ObjectType.COMMIT_META);
-                    if (index.objectSize(meta).isPresent()) {
-                        live.add(meta);
-                    }
-                    next = walk(c, live::add).parent();
+            roots.addAll(d.refs().values());
+        }
+        for (Checksum head : roots) {
+            if (index.objectSize(ObjectId.of(head, ObjectType.COMMIT)).isEmpty()) {
+                continue;
+            }
+            Optional<Checksum> next = Optional.of(head);
+            while (next.isPresent() && !live.contains(ObjectId.of(next.get(), ObjectType.COMMIT))) {
+                Checksum c = next.get();
+                ObjectId meta = ObjectId.of(c, ObjectType.COMMIT_META);
+                if (index.objectSize(meta).isPresent()) {
+                    live.add(meta);
                 }
+                next = walk(c, live::add).parent();
             }
         }
         return live;

@@ -7,8 +7,10 @@ import dev.grove.protocol.error.GroveException;
 import dev.grove.protocol.error.MalformedObjectException;
 import dev.grove.protocol.ostree.Checksum;
 import dev.grove.protocol.ostree.Commit;
+import dev.grove.protocol.ostree.ObjectDigests;
 import dev.grove.protocol.ostree.ObjectId;
 import dev.grove.protocol.ostree.ObjectType;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -125,7 +128,7 @@ public final class Importer {
                     return s.staging.has(id);
                 }
                 try (InputStream in = Files.newInputStream(file)) {
-                    s.writeObject(id, in);
+                    s.writeObject(id, in, file.toString());
                 }
                 return true;
             };
@@ -186,7 +189,8 @@ public final class Importer {
                             + entry.type().name().toLowerCase(java.util.Locale.ROOT) + " (expected: a regular file)");
                 }
                 switch (c.kind()) {
-                    case OBJECT -> s.writeObject(c.object().orElseThrow(), reader.body());
+                    case OBJECT -> s.writeObject(c.object().orElseThrow(), reader.body(),
+                            "tarball entry " + entry.name());
                     case REF -> s.addRef(c.detail(), reader.body(), entry.size());
                     case DELTA -> s.deltas.stage(s.staging, c.path(), reader.body());
                     case SUMMARY -> s.summary = readBounded(reader.body(), entry.size(), SummaryFiles.MAX_BYTES,
@@ -280,7 +284,28 @@ public final class Importer {
             this.staging = store.stage();
         }
 
-        void writeObject(ObjectId id, InputStream in) throws IOException {
+        /** Stages one object; a malformed one is reported with {@code where} it came from. */
+        void writeObject(ObjectId id, InputStream in, String where) throws IOException {
+            try {
+                writeObject(id, in);
+            } catch (MalformedObjectException e) {
+                if (e.getMessage().startsWith("tarball")) {
+                    throw e;
+                }
+                throw new MalformedObjectException(where + ": object " + id + " is malformed: " + e.getMessage(), e);
+            }
+        }
+
+        private void writeObject(ObjectId id, InputStream in) throws IOException {
+            if (id.type() == ObjectType.COMMIT_META) {
+                // mutable and small: rewrite it only when the source's copy differs from the stored one
+                byte[] bytes = readBounded(in, 0, ObjectDigests.MAX_METADATA_BYTES, id.toString());
+                Optional<byte[]> current = staging.readMetadata(id);
+                if (current.isPresent() && Arrays.equals(current.get(), bytes)) {
+                    return;
+                }
+                in = new ByteArrayInputStream(bytes);
+            }
             long n = staging.write(id, in);
             if (n > 0) {
                 written.merge(id, n, Long::sum);

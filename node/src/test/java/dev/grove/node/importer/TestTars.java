@@ -71,6 +71,28 @@ final class TestTars {
         return entry("PaxHeaders/x", 'x', (total + rec).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** A file, with a pax path header first when the name does not fit the 100-byte field. */
+    TestTars longFile(String name, byte[] body) throws IOException {
+        if (name.getBytes(StandardCharsets.UTF_8).length > 99) {
+            pax("path", name);
+            return file(name.substring(0, 99), body);
+        }
+        return file(name, body);
+    }
+
+    /** Every regular file under {@code root} (sorted), named {@code prefix + relative path}. */
+    TestTars tree(java.nio.file.Path root, String prefix) throws IOException {
+        java.util.List<java.nio.file.Path> files = new java.util.ArrayList<>();
+        try (var walk = java.nio.file.Files.walk(root)) {
+            walk.filter(java.nio.file.Files::isRegularFile).forEach(files::add);
+        }
+        files.sort(null);
+        for (java.nio.file.Path f : files) {
+            longFile(prefix + root.relativize(f), java.nio.file.Files.readAllBytes(f));
+        }
+        return this;
+    }
+
     void end() throws IOException {
         out.write(new byte[1024]);
     }

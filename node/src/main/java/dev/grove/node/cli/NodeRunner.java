@@ -43,13 +43,19 @@ final class NodeRunner implements AutoCloseable {
             if (bind.isUnresolved()) {
                 throw new GroveException(ErrorCode.CONFIG, "http.listen: cannot resolve " + config.http().listen());
             }
-            http = new HttpServer(HttpServerOptions.defaults(bind), store).start();
-        } catch (RuntimeException e) {
+            http = new HttpServer(HttpServerOptions.defaults(bind), store);
+            http.start();
+        } catch (Exception e) {
+            // Netty rethrows bind failures as checked exceptions (e.g. NativeIoException) without declaring them.
             if (http != null) {
                 http.close();
             }
             store.close();
-            throw e;
+            if (e instanceof GroveException g) {
+                throw rootCauseMessage(g, config);
+            }
+            throw new GroveException(ErrorCode.IO, "http.listen " + config.http().listen() + ": cannot bind ("
+                    + e.getMessage() + ")", e);
         }
         if (config.seeder().address().isPresent() || !config.mirror().distributions().isEmpty()) {
             LOG.warn("node {}: replication from the seeder and site peers is not wired into 'node run' yet; serving"
@@ -58,6 +64,18 @@ final class NodeRunner implements AutoCloseable {
         LOG.info("node {} (site {}) serving {} on http://{}/", config.nodeId(), config.site(), config.dataDir(),
                 hostPort(http.boundAddress()));
         return new NodeRunner(store, http);
+    }
+
+    /** A bind failure wrapped by the server says only "cannot bind": add why (address in use...). */
+    private static GroveException rootCauseMessage(GroveException g, NodeConfig config) {
+        Throwable root = g;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root == g || root.getMessage() == null || g.getMessage().contains(root.getMessage())) {
+            return g;
+        }
+        return new GroveException(g.code(), g.getMessage() + " (" + root.getMessage() + ")", g);
     }
 
     InetSocketAddress httpAddress() {

@@ -187,6 +187,20 @@ class NodeCommandTest {
     }
 
     @Test
+    void portInUseIsOneLineAndReleasesTheStore() throws IOException {
+        Path data = tmp.resolve("busy");
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Result r = node("run", "--data", data.toString(), "--http", "127.0.0.1:" + taken.getLocalPort());
+            assertEquals(1, r.status());
+            assertTrue(r.err().startsWith("grove: "), r.err());
+            assertTrue(r.err().contains("127.0.0.1:" + taken.getLocalPort()), r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+        }
+        // the store was closed: it opens again
+        RocksObjectStore.open(data, Clock.systemUTC()).close();
+    }
+
+    @Test
     void statusOfNothingIsOneLine() throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

@@ -1,0 +1,75 @@
+package dev.grove.seeder;
+
+import dev.grove.protocol.error.ErrorCode;
+import dev.grove.protocol.error.GroveException;
+import dev.grove.seeder.config.SeederConfig;
+import dev.grove.seeder.sign.KeyType;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What {@link Seeder#start} needs.
+ *
+ * @param dataDir         store ({@code repo/}, {@code index/}), model ({@code seeder-db/}) and, by default, keys
+ *                        ({@code keys/})
+ * @param httpBind        where distributions are served ({@code /repos/<name>/}); port 0 picks a free one
+ * @param keyDir          signing key directory; empty: {@code <dataDir>/keys}
+ * @param keyType         type of the key generated at first start
+ * @param summaryValidity {@code ostree.summary.expires} = publish time + this; summaries are republished when half
+ *                        of it has passed
+ * @param taskThreads     long operations that run at once
+ * @param clock           time source (tests)
+ */
+public record SeederOptions(Path dataDir, InetSocketAddress httpBind, Optional<Path> keyDir, KeyType keyType,
+                            Duration summaryValidity, int taskThreads, Clock clock) {
+    public static final Duration DEFAULT_SUMMARY_VALIDITY = Duration.ofDays(7);
+    public static final int DEFAULT_TASK_THREADS = 2;
+
+    public SeederOptions {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(httpBind, "httpBind");
+        Objects.requireNonNull(keyDir, "keyDir");
+        Objects.requireNonNull(keyType, "keyType");
+        Objects.requireNonNull(summaryValidity, "summaryValidity");
+        Objects.requireNonNull(clock, "clock");
+        if (summaryValidity.toSeconds() < 60) {
+            throw new GroveException(ErrorCode.CONFIG, "summaryValidity: " + summaryValidity
+                    + " (expected: at least a minute)");
+        }
+        if (taskThreads < 1) {
+            throw new GroveException(ErrorCode.CONFIG, "taskThreads: " + taskThreads + " (expected: >= 1)");
+        }
+    }
+
+    /** RSA-3072 key in {@code <dataDir>/keys}, 7-day summaries, 2 task threads, the system clock. */
+    public static SeederOptions defaults(Path dataDir, InetSocketAddress httpBind) {
+        return new SeederOptions(dataDir, httpBind, Optional.empty(), KeyType.RSA_3072, DEFAULT_SUMMARY_VALIDITY,
+                DEFAULT_TASK_THREADS, Clock.systemUTC());
+    }
+
+    /** From the seeder's configuration file (data directory, {@code [http]}, {@code [signing]}). */
+    public static SeederOptions from(SeederConfig config) {
+        return new SeederOptions(config.dataDir(), config.http().listen().socketAddress(), config.signing().keyDir(),
+                KeyType.RSA_3072, DEFAULT_SUMMARY_VALIDITY, DEFAULT_TASK_THREADS, Clock.systemUTC());
+    }
+
+    public Path effectiveKeyDir() {
+        return keyDir.orElse(dataDir.resolve("keys"));
+    }
+
+    public SeederOptions withKeyType(KeyType type) {
+        return new SeederOptions(dataDir, httpBind, keyDir, type, summaryValidity, taskThreads, clock);
+    }
+
+    public SeederOptions withSummaryValidity(Duration validity) {
+        return new SeederOptions(dataDir, httpBind, keyDir, keyType, validity, taskThreads, clock);
+    }
+
+    public SeederOptions withClock(Clock c) {
+        return new SeederOptions(dataDir, httpBind, keyDir, keyType, summaryValidity, taskThreads, c);
+    }
+}

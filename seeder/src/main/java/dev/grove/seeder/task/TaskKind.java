@@ -1,0 +1,6 @@
+package dev.grove.seeder.task;
+
+/** What a task does. */
+public enum TaskKind {
+    IMPORT_TARBALL, IMPORT_DIRECTORY, GC
+}

@@ -1,0 +1,7 @@
+package dev.grove.protocol.wire;
+
+/** What a peer is: the seeder (authority, source of summaries and revocations) or a node. */
+public enum Role {
+    SEEDER,
+    NODE
+}

@@ -33,6 +33,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -114,8 +115,8 @@ public final class SeederService {
             if (db.repository(name).isPresent()) {
                 throw new GroveException(ErrorCode.CONFLICT, "repository " + name + ": already exists");
             }
-            Repository r = new Repository(name, description, retainVersions, 0, clock.instant());
-            RepositoryVersion v0 = new RepositoryVersion(name, 0, new TreeMap<>(), clock.instant(), "created");
+            Repository r = new Repository(name, description, retainVersions, 0, now());
+            RepositoryVersion v0 = new RepositoryVersion(name, 0, new TreeMap<>(), now(), "created");
             try (SeederDb.Batch b = db.batch()) {
                 b.put(r).put(v0).commit();
             }
@@ -451,7 +452,7 @@ public final class SeederService {
             }
             repository(repository);
             pinnedVersion.ifPresent(v -> version(repository, v));
-            SeederDistribution d = SeederDistribution.create(name, repository, pinnedVersion, clock.instant());
+            SeederDistribution d = SeederDistribution.create(name, repository, pinnedVersion, now());
             return publishAndSave(d);
         }
     }
@@ -589,7 +590,7 @@ public final class SeederService {
     /** Under {@link #modelLock}: records a new version, applies retention, republishes followers. */
     private VersionChange commitVersion(String repository, SortedMap<String, Checksum> refs, String description) {
         Repository r = repository(repository);
-        RepositoryVersion v = new RepositoryVersion(repository, r.latestVersion() + 1, refs, clock.instant(),
+        RepositoryVersion v = new RepositoryVersion(repository, r.latestVersion() + 1, refs, now(),
                 description);
         Repository updated = r.withLatestVersion(v.number());
         boolean dropped;
@@ -611,7 +612,7 @@ public final class SeederService {
     private boolean applyRetention(Repository r, SeederDb.Batch b) {
         List<RepositoryVersion> versions = new ArrayList<>(db.versions(r.name()));
         if (versions.stream().noneMatch(v -> v.number() == r.latestVersion())) {
-            versions.add(new RepositoryVersion(r.name(), r.latestVersion(), new TreeMap<>(), clock.instant(), ""));
+            versions.add(new RepositoryVersion(r.name(), r.latestVersion(), new TreeMap<>(), now(), ""));
         }
         List<Long> drop = Retention.toRemove(r, versions, db.distributions());
         for (long n : drop) {
@@ -669,6 +670,11 @@ public final class SeederService {
         } finally {
             gcLock.writeLock().unlock();
         }
+    }
+
+    /** Now, to the millisecond: what the database keeps, so values read back equal the ones handed out. */
+    private Instant now() {
+        return Instant.ofEpochMilli(clock.millis());
     }
 
     private static void checkRetain(int retainVersions) {

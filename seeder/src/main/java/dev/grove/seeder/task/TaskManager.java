@@ -69,11 +69,16 @@ public final class TaskManager implements AutoCloseable {
         failInterrupted();
     }
 
+    /** Now, to the millisecond: what the database keeps, so values read back equal the ones handed out. */
+    private Instant now() {
+        return Instant.ofEpochMilli(clock.millis());
+    }
+
     private void failInterrupted() {
         for (byte[] bytes : store.tasks()) {
             Task t = TaskCodec.decode(bytes);
             if (!t.state().isFinished()) {
-                Task failed = t.failed(new TaskError(ErrorCode.CONFLICT, "interrupted by restart"), clock.instant());
+                Task failed = t.failed(new TaskError(ErrorCode.CONFLICT, "interrupted by restart"), now());
                 store.putTask(t.id(), TaskCodec.encode(failed));
                 LOG.warn("task {} ({} {}) was interrupted by a restart", t.id(), t.kind(), t.target());
             }
@@ -89,7 +94,7 @@ public final class TaskManager implements AutoCloseable {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(body, "body");
-        Task task = Task.queued(store.nextTaskId(), kind, target, clock.instant());
+        Task task = Task.queued(store.nextTaskId(), kind, target, now());
         Live l = new Live(task);
         live.put(task.id(), l);
         l.persist();
@@ -97,7 +102,7 @@ public final class TaskManager implements AutoCloseable {
             executor.execute(() -> run(l, body));
         } catch (RejectedExecutionException e) {
             l.finish(l.current().failed(new TaskError(ErrorCode.LIMIT_EXCEEDED, "too many tasks queued"),
-                    clock.instant()));
+                    now()));
             throw new GroveException(ErrorCode.LIMIT_EXCEEDED, "too many tasks queued; task " + task.id()
                     + " refused (try again when some have finished)");
         }
@@ -106,19 +111,19 @@ public final class TaskManager implements AutoCloseable {
     }
 
     private void run(Live l, Body body) {
-        l.update(l.current().running(clock.instant()), true);
+        l.update(l.current().running(now()), true);
         Task start = l.current();
         LOG.info("task {} running: {} {}", start.id(), start.kind(), start.target());
         try {
             TaskOutcome outcome = body.run(l);
-            l.finish(l.current().completed(outcome.message(), outcome.result(), clock.instant()));
+            l.finish(l.current().completed(outcome.message(), outcome.result(), now()));
             LOG.info("task {} completed: {}", start.id(), outcome.message());
         } catch (GroveException e) {
-            l.finish(l.current().failed(new TaskError(e.code(), e.getMessage()), clock.instant()));
+            l.finish(l.current().failed(new TaskError(e.code(), e.getMessage()), now()));
             LOG.warn("task {} ({} {}) failed: {} {}", start.id(), start.kind(), start.target(), e.code(),
                     e.getMessage());
         } catch (Exception | Error e) {
-            l.finish(l.current().failed(new TaskError(ErrorCode.INTERNAL, String.valueOf(e)), clock.instant()));
+            l.finish(l.current().failed(new TaskError(ErrorCode.INTERNAL, String.valueOf(e)), now()));
             LOG.error("task {} ({} {}) failed unexpectedly", start.id(), start.kind(), start.target(), e);
         }
     }

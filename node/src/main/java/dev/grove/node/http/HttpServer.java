@@ -105,7 +105,7 @@ public final class HttpServer implements AutoCloseable {
                     .bind(options.bind())
                     .syncUninterruptibly()
                     .channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // bind failures arrive as checked exceptions thrown sneakily by Netty
             shutdown();
             state = State.CLOSED;
             throw new GroveException(ErrorCode.IO, "http server: cannot bind " + options.bind(), e);

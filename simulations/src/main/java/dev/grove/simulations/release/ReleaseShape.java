@@ -43,13 +43,13 @@ public record ReleaseShape(int fileCount, int filesPerDir, int dirFanout, int ma
                 new SizeBucket(256 * 1024, 4 * 1024 * 1024, 3)), 0.7, 0.05, 0.10);
     }
 
-    /** The demo's release: a few hundred files, a few MiB. */
+    /** The demo's release: a few hundred files, about 3 MiB. */
     public static ReleaseShape demo() {
         return new ReleaseShape(300, 10, 5, 4, List.of(
-                new SizeBucket(0, 1024, 45),
-                new SizeBucket(1024, 16 * 1024, 40),
-                new SizeBucket(16 * 1024, 128 * 1024, 13),
-                new SizeBucket(128 * 1024, 1024 * 1024, 2)), 0.7, 0.05, 0.10);
+                new SizeBucket(0, 1024, 50),
+                new SizeBucket(1024, 16 * 1024, 38),
+                new SizeBucket(16 * 1024, 64 * 1024, 10),
+                new SizeBucket(64 * 1024, 512 * 1024, 2)), 0.7, 0.05, 0.10);
     }
 
     private static void share(String name, double v) {

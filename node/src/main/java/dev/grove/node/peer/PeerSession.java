@@ -1,0 +1,73 @@
+package dev.grove.node.peer;
+
+import dev.grove.protocol.ostree.ObjectId;
+import dev.grove.protocol.wire.PeerMessage;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * One authenticated connection to a peer, after the Hello exchange. Symmetric: either side may ask, and each side
+ * answers the other's requests from its {@link PeerRequestHandler}.
+ *
+ * <p>Thread-safe. Futures complete on an event-loop or blocking thread: do not block in their callbacks. A request
+ * still open when the connection closes fails with a {@code GroveException} ({@code IO}); an {@code Error} reply
+ * fails it with the code the peer sent.
+ */
+public interface PeerSession extends AutoCloseable {
+
+    /** Who the peer is (certificate and Hello agree). */
+    PeerIdentity remote();
+
+    boolean isOpen();
+
+    /**
+     * False while the outbound buffer is over its high-water mark: a producer should wait ({@link #whenWritable()})
+     * before queuing more.
+     */
+    boolean isWritable();
+
+    /** Completes when the channel is writable again (at once if it is); fails if the session closes first. */
+    CompletableFuture<Void> whenWritable();
+
+    /** The peer's current signed summary of a distribution; fails with {@code NOT_FOUND} if it has none. */
+    CompletableFuture<PeerMessage.Summary> getSummary(String distribution);
+
+    /**
+     * Asks the peer to push a summary whenever one of {@code distributions} is republished; {@code onSummary} runs
+     * on a blocking thread, one call at a time. Replaces an earlier subscription of this session. The future
+     * completes once the request is written.
+     */
+    CompletableFuture<Void> subscribe(List<String> distributions, Consumer<PeerMessage.Summary> onSummary);
+
+    /**
+     * Fetches a batch of objects (any number: split into requests of at most
+     * {@link dev.grove.protocol.wire.WireLimits#MAX_OBJECTS_PER_REQUEST}). Each ref's {@code offset} resumes a
+     * half-received object. Completes when every object has ended (last chunk or NotFound) and the receiver has
+     * returned from its last call.
+     */
+    CompletableFuture<Void> want(List<PeerMessage.ObjectRef> objects, ObjectReceiver receiver);
+
+    /** Fetches a file under {@code deltas/} or {@code delta-indexes/} from {@code offset}, chunked like an object. */
+    CompletableFuture<Void> wantFile(String path, long offset, ObjectReceiver receiver);
+
+    /** Which of these objects the peer holds. */
+    CompletableFuture<Set<ObjectId>> have(List<ObjectId> objects);
+
+    /** Tells the peer which commits of a distribution this side holds completely. */
+    CompletableFuture<Void> sendInventory(PeerMessage.Inventory inventory);
+
+    /** Sends a revocation list (the seeder to its nodes). A node accepts it only from a seeder-role peer. */
+    CompletableFuture<Void> sendRevocations(PeerMessage.RevocationList list);
+
+    /** Round trip: completes when the matching Pong arrives. */
+    CompletableFuture<Void> ping();
+
+    /** Completes when the connection has closed, for whatever reason. */
+    CompletableFuture<Void> closeFuture();
+
+    /** Closes the connection; open requests fail. Does not wait. */
+    @Override
+    void close();
+}

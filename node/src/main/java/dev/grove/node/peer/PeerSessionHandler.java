@@ -1,0 +1,813 @@
+package dev.grove.node.peer;
+
+import dev.grove.protocol.error.ErrorCode;
+import dev.grove.protocol.error.GroveException;
+import dev.grove.protocol.ostree.ObjectId;
+import dev.grove.protocol.wire.PeerMessage;
+import dev.grove.protocol.wire.Role;
+import dev.grove.protocol.wire.WireLimits;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The session of one connection, after {@link HandshakeHandler} has let it open: dispatches incoming messages
+ * (answers requests from the {@link PeerRequestHandler}, completes this side's requests) and implements
+ * {@link PeerSession}. Per channel (it holds the open requests and the subscription), not sharable.
+ *
+ * <p>Ownership: an incoming {@link PeerFrame} is released here, except the payload of an ObjectChunk for an open
+ * request, which is retained into the delivery task and released after the receiver returns. Inbound back-pressure:
+ * while more than {@link #HIGH_WATER} bytes wait for receivers, auto-read is off.
+ */
+final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements PeerSession {
+    private static final Logger LOG = LoggerFactory.getLogger(PeerSessionHandler.class);
+    static final long HIGH_WATER = 8L << 20;
+    static final long LOW_WATER = 2L << 20;
+
+    private final PeerOptions options;
+    private final PeerRuntime runtime;
+    private final PeerRequestHandler handler;
+    private final PeerSessionListener listener;
+    private final SerialQueue deliveries;
+    private final AtomicLong nextRequestId = new AtomicLong(1);
+    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<Void>> pings = new ConcurrentHashMap<>();
+    private final Queue<CompletableFuture<Void>> writableWaiters = new ConcurrentLinkedQueue<>();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final Consumer<PeerMessage.RevocationList> revocationListener = this::revocationsChanged;
+    private volatile Channel channel;
+    private volatile PeerIdentity remote;
+    private volatile Consumer<PeerMessage.Summary> onSummary;
+    private volatile AutoCloseable servedSubscription;
+
+    PeerSessionHandler(PeerOptions options, PeerRuntime runtime, PeerRequestHandler handler,
+                       PeerSessionListener listener) {
+        this.options = options;
+        this.runtime = runtime;
+        this.handler = handler;
+        this.listener = listener;
+        this.deliveries = new SerialQueue(runtime.delivery);
+    }
+
+    /** The channel, set before the Hello goes out (so this side's writes work during the handshake). */
+    void bind(Channel ch) {
+        this.channel = ch;
+    }
+
+    /** Called by the handshake handler on the event loop once the peer is known. */
+    void open(ChannelHandlerContext ctx, PeerIdentity identity) {
+        this.channel = ctx.channel();
+        this.remote = identity;
+        options.revocations().onChange(revocationListener);
+        LOG.info("peer {}: session open", identity);
+        if (options.role() == Role.SEEDER && identity.role() == Role.NODE
+                && options.revocations().current().version() > 0) {
+            write(options.revocations().current());
+        }
+        listener.opened(this);
+    }
+
+    // ---- PeerSession ----
+
+    @Override
+    public PeerIdentity remote() {
+        return remote;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel != null && channel.isActive() && !closed.isDone();
+    }
+
+    @Override
+    public boolean isWritable() {
+        return channel != null && channel.isWritable();
+    }
+
+    @Override
+    public CompletableFuture<Void> whenWritable() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        if (!isOpen()) {
+            f.completeExceptionally(closedError());
+            return f;
+        }
+        writableWaiters.add(f);
+        // re-check after registering: writability may have changed before the waiter was queued
+        if (channel.isWritable()) {
+            wakeWriters();
+        }
+        return f;
+    }
+
+    @Override
+    public CompletableFuture<PeerMessage.Summary> getSummary(String distribution) {
+        long id = nextRequestId.getAndIncrement();
+        CompletableFuture<PeerMessage.Summary> f = new CompletableFuture<>();
+        PeerMessage.GetSummary request;
+        try {
+            request = new PeerMessage.GetSummary(id, distribution);
+        } catch (GroveException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return send(id, new Pending.SummaryRequest(f), request, f);
+    }
+
+    @Override
+    public CompletableFuture<Void> subscribe(List<String> distributions, Consumer<PeerMessage.Summary> consumer) {
+        try {
+            PeerMessage.Subscribe s = new PeerMessage.Subscribe(distributions);
+            this.onSummary = java.util.Objects.requireNonNull(consumer, "consumer");
+            return write(s);
+        } catch (GroveException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> want(List<PeerMessage.ObjectRef> objects, ObjectReceiver receiver) {
+        java.util.Objects.requireNonNull(receiver, "receiver");
+        Map<ObjectId, PeerMessage.ObjectRef> unique = new java.util.LinkedHashMap<>();
+        for (PeerMessage.ObjectRef r : objects) {
+            unique.putIfAbsent(r.id(), r);
+        }
+        List<PeerMessage.ObjectRef> refs = new ArrayList<>(unique.values());
+        if (refs.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<CompletableFuture<Void>> parts = new ArrayList<>();
+        for (int i = 0; i < refs.size(); i += WireLimits.MAX_OBJECTS_PER_REQUEST) {
+            List<PeerMessage.ObjectRef> batch = refs.subList(i, Math.min(refs.size(),
+                    i + WireLimits.MAX_OBJECTS_PER_REQUEST));
+            long id = nextRequestId.getAndIncrement();
+            Map<Object, Long> expected = new ConcurrentHashMap<>();
+            batch.forEach(r -> expected.put(r.id(), r.offset()));
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            parts.add(send(id, new Pending.Transfer(receiver, f, expected), new PeerMessage.Want(id, batch), f));
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+    }
+
+    @Override
+    public CompletableFuture<Void> wantFile(String path, long offset, ObjectReceiver receiver) {
+        java.util.Objects.requireNonNull(receiver, "receiver");
+        long id = nextRequestId.getAndIncrement();
+        PeerMessage.WantFile request;
+        try {
+            request = new PeerMessage.WantFile(id, path, offset);
+        } catch (GroveException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Map<Object, Long> expected = new ConcurrentHashMap<>();
+        expected.put(path, offset);
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        return send(id, new Pending.Transfer(receiver, f, expected), request, f);
+    }
+
+    @Override
+    public CompletableFuture<Set<ObjectId>> have(List<ObjectId> objects) {
+        List<ObjectId> ids = List.copyOf(objects);
+        if (ids.size() > WireLimits.MAX_OBJECTS_PER_REQUEST) {
+            List<CompletableFuture<Set<ObjectId>>> parts = new ArrayList<>();
+            for (int i = 0; i < ids.size(); i += WireLimits.MAX_OBJECTS_PER_REQUEST) {
+                parts.add(have(ids.subList(i, Math.min(ids.size(), i + WireLimits.MAX_OBJECTS_PER_REQUEST))));
+            }
+            return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+                Set<ObjectId> all = new HashSet<>();
+                parts.forEach(p -> all.addAll(p.join()));
+                return Set.copyOf(all);
+            });
+        }
+        long id = nextRequestId.getAndIncrement();
+        CompletableFuture<Set<ObjectId>> f = new CompletableFuture<>();
+        return send(id, new Pending.HaveRequest(ids, f), new PeerMessage.HaveQuery(id, ids), f);
+    }
+
+    @Override
+    public CompletableFuture<Void> sendInventory(PeerMessage.Inventory inventory) {
+        return write(inventory);
+    }
+
+    @Override
+    public CompletableFuture<Void> sendRevocations(PeerMessage.RevocationList list) {
+        return write(list);
+    }
+
+    @Override
+    public CompletableFuture<Void> ping() {
+        long nonce = ThreadLocalRandom.current().nextLong();
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        pings.put(nonce, f);
+        write(new PeerMessage.Ping(nonce)).whenComplete((v, e) -> {
+            if (e != null) {
+                pings.remove(nonce);
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
+    @Override
+    public CompletableFuture<Void> closeFuture() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        Channel c = channel;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PeerSession[" + remote + "]";
+    }
+
+    // ---- sending ----
+
+    private <T> CompletableFuture<T> send(long id, Pending p, PeerMessage request, CompletableFuture<T> result) {
+        pending.put(id, p);
+        write(request).whenComplete((v, e) -> {
+            if (e != null && pending.remove(id) != null) {
+                p.fail(e);
+            }
+        });
+        return result;
+    }
+
+    CompletableFuture<Void> write(PeerMessage message) {
+        return write(PeerFrame.of(message));
+    }
+
+    /** Writes and flushes a frame; takes ownership of it. */
+    CompletableFuture<Void> write(PeerFrame frame) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        Channel c = channel;
+        if (c == null || !c.isActive()) {
+            frame.release();
+            f.completeExceptionally(closedError());
+            return f;
+        }
+        c.writeAndFlush(frame).addListener((ChannelFuture cf) -> {
+            if (cf.isSuccess()) {
+                f.complete(null);
+            } else {
+                f.completeExceptionally(cf.cause() instanceof ClosedChannelException ? closedError()
+                        : new GroveException(ErrorCode.IO, "peer " + remote + ": write failed: "
+                                + cf.cause().getMessage(), cf.cause()));
+            }
+        });
+        return f;
+    }
+
+    private GroveException closedError() {
+        return new GroveException(ErrorCode.IO, "peer " + remote + ": connection closed");
+    }
+
+    // ---- receiving ----
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof FrameError e) {
+                frameError(ctx, e);
+            } else if (msg instanceof PeerFrame f) {
+                dispatch(f);
+            } else {
+                LOG.debug("peer {}: unexpected inbound {}", remote, msg.getClass().getName());
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void frameError(ChannelHandlerContext ctx, FrameError e) {
+        LOG.warn("peer {}: refused a frame: {}", remote, e.message());
+        if (e.fatal()) {
+            write(new PeerMessage.Error(0, e.code(), e.message())).whenComplete((v, x) -> ctx.close());
+        } else {
+            write(new PeerMessage.Error(0, e.code(), e.message()));
+        }
+    }
+
+    private void dispatch(PeerFrame frame) {
+        PeerMessage m = frame.message();
+        PeerIdentity from = remote;
+        if (m instanceof PeerMessage.ObjectChunk c) {
+            chunk(c, frame.content());
+        } else if (m instanceof PeerMessage.NotFound n) {
+            notFound(n);
+        } else if (m instanceof PeerMessage.Summary s) {
+            summary(s);
+        } else if (m instanceof PeerMessage.HaveReply r) {
+            Pending p = pending.remove(r.requestId());
+            if (p instanceof Pending.HaveRequest h) {
+                h.complete(r);
+            } else {
+                unexpected(r.requestId(), p, m);
+            }
+        } else if (m instanceof PeerMessage.Error e) {
+            error(e);
+        } else if (m instanceof PeerMessage.GetSummary g) {
+            serve(g.requestId(), () -> {
+                Optional<PeerMessage.Summary> s = handler.summary(from, g.distribution());
+                if (s.isPresent()) {
+                    PeerMessage.Summary v = s.get();
+                    write(new PeerMessage.Summary(g.requestId(), v.distribution(), v.summary(), v.summarySig(),
+                            v.generation()));
+                } else {
+                    write(new PeerMessage.Error(g.requestId(), ErrorCode.NOT_FOUND, "distribution "
+                            + g.distribution() + ": not served here"));
+                }
+            });
+        } else if (m instanceof PeerMessage.Want w) {
+            serve(w.requestId(), () -> {
+                for (PeerMessage.ObjectRef r : w.objects()) {
+                    if (!stream(w.requestId(), Optional.of(r.id()), "", handler.object(from, r.id()), r.offset())) {
+                        return;
+                    }
+                }
+            });
+        } else if (m instanceof PeerMessage.WantFile f) {
+            serve(f.requestId(), () -> stream(f.requestId(), Optional.empty(), f.path(), handler.file(from, f.path()),
+                    f.offset()));
+        } else if (m instanceof PeerMessage.HaveQuery q) {
+            serve(q.requestId(), () -> {
+                boolean[] present = handler.have(from, q.objects());
+                if (present.length != q.objects().size()) {
+                    throw new GroveException(ErrorCode.INTERNAL, "have(): " + present.length + " answers for "
+                            + q.objects().size() + " objects");
+                }
+                write(PeerMessage.HaveReply.of(q.requestId(), present));
+            });
+        } else if (m instanceof PeerMessage.Subscribe s) {
+            serve(0, () -> {
+                closeQuietly(servedSubscription);
+                servedSubscription = handler.subscribe(from, s.distributions(), summary -> write(
+                        new PeerMessage.Summary(0, summary.distribution(), summary.summary(), summary.summarySig(),
+                                summary.generation())));
+            });
+        } else if (m instanceof PeerMessage.Inventory i) {
+            serve(0, () -> handler.inventory(from, i));
+        } else if (m instanceof PeerMessage.Ping p) {
+            write(new PeerMessage.Pong(p.nonce()));
+        } else if (m instanceof PeerMessage.Pong p) {
+            CompletableFuture<Void> f = pings.remove(p.nonce());
+            if (f != null) {
+                f.complete(null);
+            }
+        } else if (m instanceof PeerMessage.RevocationList l) {
+            if (from.role() == Role.SEEDER) {
+                if (options.revocations().update(l)) {
+                    LOG.info("peer {}: revocation list version {} ({} serials)", from, l.version(), l.serials().size());
+                }
+            } else {
+                write(new PeerMessage.Error(0, ErrorCode.UNAUTHORIZED,
+                        "revocation list from a node (expected: only the seeder publishes revocations)"));
+            }
+        } else if (m instanceof PeerMessage.Hello) {
+            write(new PeerMessage.Error(0, ErrorCode.CONFLICT, "hello after the handshake"));
+        }
+    }
+
+    private void chunk(PeerMessage.ObjectChunk c, ByteBuf payload) {
+        Pending p = pending.get(c.requestId());
+        if (!(p instanceof Pending.Transfer t)) {
+            unexpected(c.requestId(), p, c);
+            return;
+        }
+        int length = payload.readableBytes();
+        ByteBuf retained = payload.retain();
+        if (queuedBytes.addAndGet(length) > HIGH_WATER && channel.config().isAutoRead()) {
+            channel.config().setAutoRead(false);
+        }
+        deliver(() -> {
+            try (InputStream in = new ByteBufInputStream(retained, false)) {
+                Object key = c.object().<Object>map(id -> id).orElse(c.path());
+                if (!t.failed()) {
+                    t.chunk(key, c, in, length);
+                    if (c.last()) {
+                        endOf(c.requestId(), t, key);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                failTransfer(c.requestId(), t, e);
+            } finally {
+                retained.release();
+                if (queuedBytes.addAndGet(-length) < LOW_WATER) {
+                    resumeReading();
+                }
+            }
+        });
+    }
+
+    private void notFound(PeerMessage.NotFound n) {
+        Pending p = pending.get(n.requestId());
+        if (!(p instanceof Pending.Transfer t)) {
+            unexpected(n.requestId(), p, n);
+            return;
+        }
+        deliver(() -> {
+            try {
+                Object key = n.object().<Object>map(id -> id).orElse(n.path());
+                if (!t.failed()) {
+                    t.notFound(key, n);
+                    endOf(n.requestId(), t, key);
+                }
+            } catch (RuntimeException e) {
+                failTransfer(n.requestId(), t, e);
+            }
+        });
+    }
+
+    private void endOf(long requestId, Pending.Transfer t, Object key) {
+        if (t.end(key)) {
+            pending.remove(requestId, t);
+            t.complete();
+        }
+    }
+
+    private void failTransfer(long requestId, Pending.Transfer t, Throwable e) {
+        pending.remove(requestId, t);
+        t.fail(e instanceof GroveException ? e : new GroveException(ErrorCode.IO, "peer " + remote + ": request "
+                + requestId + ": " + e.getMessage(), e));
+    }
+
+    private void summary(PeerMessage.Summary s) {
+        if (s.requestId() == 0) {
+            Consumer<PeerMessage.Summary> c = onSummary;
+            if (c != null) {
+                deliver(() -> c.accept(s));
+            } else {
+                LOG.debug("peer {}: summary push without a subscription: {}", remote, s);
+            }
+            return;
+        }
+        Pending p = pending.remove(s.requestId());
+        if (p instanceof Pending.SummaryRequest r) {
+            r.future().complete(s);
+        } else {
+            unexpected(s.requestId(), p, s);
+        }
+    }
+
+    private void error(PeerMessage.Error e) {
+        GroveException ex = new GroveException(e.code(), "peer " + remote + ": " + e.message());
+        if (e.requestId() == 0) {
+            LOG.warn("peer {}: error {}: {}", remote, e.code(), e.message());
+            return;
+        }
+        Pending p = pending.remove(e.requestId());
+        if (p != null) {
+            // after the deliveries already queued for it
+            deliver(() -> p.fail(ex));
+        } else {
+            LOG.debug("peer {}: error for unknown request {}: {}", remote, e.requestId(), e.message());
+        }
+    }
+
+    private void unexpected(long requestId, Pending p, PeerMessage m) {
+        if (p != null) {
+            pending.remove(requestId, p);
+            p.fail(new GroveException(ErrorCode.MALFORMED, "peer " + remote + ": unexpected "
+                    + m.getClass().getSimpleName() + " for request " + requestId));
+        } else {
+            LOG.debug("peer {}: {} for a request that is not open ({})", remote, m.getClass().getSimpleName(),
+                    requestId);
+        }
+    }
+
+    private void deliver(Runnable task) {
+        deliveries.execute(task);
+    }
+
+    private void resumeReading() {
+        Channel c = channel;
+        if (c != null && !c.config().isAutoRead()) {
+            c.eventLoop().execute(() -> c.config().setAutoRead(true));
+        }
+    }
+
+    // ---- serving ----
+
+    @FunctionalInterface
+    private interface Work {
+        void run() throws IOException;
+    }
+
+    private void serve(long requestId, Work work) {
+        try {
+            runtime.serving.execute(() -> {
+                try {
+                    work.run();
+                } catch (GroveException e) {
+                    LOG.debug("peer {}: request {} failed: {}", remote, requestId, e.getMessage());
+                    write(new PeerMessage.Error(requestId, e.code(), e.getMessage()));
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("peer {}: request {} failed", remote, requestId, e);
+                    write(new PeerMessage.Error(requestId, ErrorCode.INTERNAL, "request failed: " + e));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            write(new PeerMessage.Error(requestId, ErrorCode.LIMIT_EXCEEDED, "busy"));
+        }
+    }
+
+    /**
+     * Streams one object or file as chunks from {@code offset}, waiting for writability before each. On a blocking
+     * thread. Returns false when the request must stop (an Error went out, or the session closed).
+     */
+    private boolean stream(long requestId, Optional<ObjectId> object, String path, Optional<Path> file, long offset)
+            throws IOException {
+        if (file.isEmpty()) {
+            write(new PeerMessage.NotFound(requestId, object, path));
+            return true;
+        }
+        try (FileChannel fc = FileChannel.open(file.get(), StandardOpenOption.READ)) {
+            long size = fc.size();
+            if (offset > size) {
+                write(new PeerMessage.Error(requestId, ErrorCode.INVALID_ARGUMENT, object.map(Object::toString)
+                        .orElse(path) + ": offset " + offset + " (expected: <= size " + size + ")"));
+                return false;
+            }
+            long pos = offset;
+            do {
+                if (!awaitWritable()) {
+                    return false;
+                }
+                int len = (int) Math.min(options.chunkBytes(), size - pos);
+                ByteBuf buf = channel.alloc().buffer(len);
+                try {
+                    while (buf.writerIndex() < len) {
+                        int r = buf.writeBytes(fc, pos + buf.writerIndex(), len - buf.writerIndex());
+                        if (r < 0) {
+                            throw new GroveException(ErrorCode.STORAGE, file.get() + ": shorter than " + size
+                                    + " bytes while being sent");
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    buf.release();
+                    throw e;
+                }
+                boolean last = pos + len == size;
+                PeerMessage.ObjectChunk header = new PeerMessage.ObjectChunk(requestId, object, path, pos, size, last);
+                write(new PeerFrame(header, buf));
+                pos += len;
+            } while (pos < size);
+            return true;
+        } catch (NoSuchFileException e) {
+            // removed (gc) between lookup and open
+            write(new PeerMessage.NotFound(requestId, object, path));
+            return true;
+        }
+    }
+
+    private boolean awaitWritable() {
+        if (!isOpen()) {
+            return false;
+        }
+        if (channel.isWritable()) {
+            return true;
+        }
+        try {
+            whenWritable().get(options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.debug("peer {}: gave up waiting to write: {}", remote, e.toString());
+            return false;
+        }
+    }
+
+    // ---- lifecycle events ----
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            wakeWriters();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    private void wakeWriters() {
+        CompletableFuture<Void> f;
+        while ((f = writableWaiters.poll()) != null) {
+            f.complete(null);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent idle && remote != null) {
+            if (idle.state() == IdleState.READER_IDLE) {
+                LOG.info("peer {}: nothing read for {}, closing", remote, options.idleTimeout());
+                ctx.close();
+            } else if (idle.state() == IdleState.WRITER_IDLE) {
+                write(new PeerMessage.Ping(ThreadLocalRandom.current().nextLong()));
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (remote != null) {
+            options.revocations().removeListener(revocationListener);
+            LOG.info("peer {}: session closed", remote);
+            GroveException e = closedError();
+            for (Long id : new ArrayList<>(pending.keySet())) {
+                Pending p = pending.remove(id);
+                if (p != null) {
+                    deliver(() -> p.fail(e));
+                }
+            }
+            pings.values().forEach(f -> f.completeExceptionally(e));
+            pings.clear();
+            CompletableFuture<Void> w;
+            while ((w = writableWaiters.poll()) != null) {
+                w.completeExceptionally(e);
+            }
+            AutoCloseable sub = servedSubscription;
+            if (sub != null) {
+                runtime.serving.execute(() -> closeQuietly(sub));
+            }
+            closed.complete(null);
+            listener.closed(this);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            LOG.debug("peer {}: {}", remote, cause.toString());
+        } else {
+            LOG.warn("peer {}: closing after an error", remote, cause);
+        }
+        ctx.close();
+    }
+
+    private void revocationsChanged(PeerMessage.RevocationList list) {
+        PeerIdentity r = remote;
+        if (r == null) {
+            return;
+        }
+        if (r.certificateSerial().map(list.serials()::contains).orElse(false)) {
+            LOG.warn("peer {}: certificate serial {} revoked, closing", r, r.certificateSerial().get().toString(16));
+            write(new PeerMessage.Error(0, ErrorCode.UNAUTHORIZED, "certificate revoked"))
+                    .whenComplete((v, e) -> close());
+        } else if (options.role() == Role.SEEDER && r.role() == Role.NODE) {
+            write(list);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("closing a subscription: {}", e.toString());
+            }
+        }
+    }
+
+    /** An open request of this side. */
+    private abstract static class Pending {
+        abstract void fail(Throwable e);
+
+
+        static final class SummaryRequest extends Pending {
+            private final CompletableFuture<PeerMessage.Summary> future;
+
+            SummaryRequest(CompletableFuture<PeerMessage.Summary> future) {
+                this.future = future;
+            }
+
+            CompletableFuture<PeerMessage.Summary> future() {
+                return future;
+            }
+
+            @Override
+            void fail(Throwable e) {
+                future.completeExceptionally(e);
+            }
+        }
+
+        static final class HaveRequest extends Pending {
+            private final List<ObjectId> ids;
+            private final CompletableFuture<Set<ObjectId>> future;
+
+            HaveRequest(List<ObjectId> ids, CompletableFuture<Set<ObjectId>> future) {
+                this.ids = ids;
+                this.future = future;
+            }
+
+            void complete(PeerMessage.HaveReply r) {
+                if (r.count() != ids.size()) {
+                    fail(new GroveException(ErrorCode.MALFORMED, "have_reply: " + r.count() + " answers for "
+                            + ids.size() + " objects"));
+                    return;
+                }
+                Set<ObjectId> present = new LinkedHashSet<>();
+                for (int i = 0; i < ids.size(); i++) {
+                    if (r.has(i)) {
+                        present.add(ids.get(i));
+                    }
+                }
+                future.complete(Set.copyOf(present));
+            }
+
+            @Override
+            void fail(Throwable e) {
+                future.completeExceptionally(e);
+            }
+        }
+
+        /** Deliveries run one at a time (SerialQueue), so the offsets map is only touched by one thread at once. */
+        static final class Transfer extends Pending {
+            private final ObjectReceiver receiver;
+            private final CompletableFuture<Void> future;
+            private final Map<Object, Long> nextOffset;
+
+            Transfer(ObjectReceiver receiver, CompletableFuture<Void> future, Map<Object, Long> expected) {
+                this.receiver = receiver;
+                this.future = future;
+                this.nextOffset = expected;
+            }
+
+            boolean failed() {
+                return future.isDone();
+            }
+
+            void chunk(Object key, PeerMessage.ObjectChunk c, InputStream in, int length) throws IOException {
+                Long expected = nextOffset.get(key);
+                if (expected == null || expected != c.offset()) {
+                    throw new GroveException(ErrorCode.MALFORMED, "chunk of " + key + " at offset " + c.offset()
+                            + (expected == null ? " (not asked for, or already ended)" : " (expected: " + expected + ")"));
+                }
+                nextOffset.put(key, c.offset() + length);
+                receiver.onChunk(c, in);
+            }
+
+            void notFound(Object key, PeerMessage.NotFound n) {
+                if (!nextOffset.containsKey(key)) {
+                    throw new GroveException(ErrorCode.MALFORMED, "not_found for " + key + " (not asked for)");
+                }
+                receiver.onNotFound(n);
+            }
+
+            /** True when this was the last open object of the request. */
+            boolean end(Object key) {
+                nextOffset.remove(key);
+                return nextOffset.isEmpty();
+            }
+
+            void complete() {
+                future.complete(null);
+            }
+
+            @Override
+            void fail(Throwable e) {
+                future.completeExceptionally(e);
+            }
+        }
+    }
+}

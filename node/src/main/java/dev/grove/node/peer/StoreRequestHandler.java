@@ -1,0 +1,111 @@
+package dev.grove.node.peer;
+
+import dev.grove.node.store.Distribution;
+import dev.grove.node.store.ObjectStore;
+import dev.grove.protocol.ostree.ObjectId;
+import dev.grove.protocol.wire.PeerMessage;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves an {@link ObjectStore} to peers: summaries of published distributions, object files, delta files and
+ * have-queries (one multi-get). Keeps the subscriptions; whoever publishes calls {@link #published(String)} so that
+ * subscribers get the new summary. Thread-safe; does not own the store.
+ */
+public final class StoreRequestHandler implements PeerRequestHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(StoreRequestHandler.class);
+    private final ObjectStore store;
+    private final Map<Subscription, Boolean> subscriptions = new ConcurrentHashMap<>();
+
+    public StoreRequestHandler(ObjectStore store) {
+        this.store = Objects.requireNonNull(store, "store");
+    }
+
+    @Override
+    public Optional<PeerMessage.Summary> summary(PeerIdentity peer, String distribution) {
+        return store.distribution(distribution).map(StoreRequestHandler::summaryOf);
+    }
+
+    @Override
+    public Optional<Path> object(PeerIdentity peer, ObjectId id) {
+        return store.path(id);
+    }
+
+    @Override
+    public Optional<Path> file(PeerIdentity peer, String relativePath) {
+        Path repo = store.repoDir().toAbsolutePath().normalize();
+        Path p = repo.resolve(relativePath).normalize();
+        if (!p.startsWith(repo.resolve("deltas")) && !p.startsWith(repo.resolve("delta-indexes"))) {
+            return Optional.empty();
+        }
+        return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? Optional.of(p) : Optional.empty();
+    }
+
+    @Override
+    public boolean[] have(PeerIdentity peer, List<ObjectId> ids) {
+        Set<ObjectId> present = store.hasAll(ids);
+        boolean[] out = new boolean[ids.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = present.contains(ids.get(i));
+        }
+        return out;
+    }
+
+    @Override
+    public AutoCloseable subscribe(PeerIdentity peer, List<String> distributions,
+                                   Consumer<PeerMessage.Summary> push) {
+        Subscription s = new Subscription(peer, Set.copyOf(distributions), push);
+        subscriptions.put(s, Boolean.TRUE);
+        LOG.debug("peer {}: subscribed to {}", peer, distributions);
+        return () -> subscriptions.remove(s);
+    }
+
+    /**
+     * Tells every subscriber of {@code distribution} its summary as now published. Call after
+     * {@link ObjectStore#publish}; does nothing when the distribution is not (or no longer) published.
+     */
+    public void published(String distribution) {
+        Optional<Distribution> d = store.distribution(distribution);
+        if (d.isEmpty()) {
+            return;
+        }
+        PeerMessage.Summary summary = summaryOf(d.get());
+        for (Subscription s : subscriptions.keySet()) {
+            if (s.distributions().contains(distribution)) {
+                s.push().accept(summary);
+            }
+        }
+    }
+
+    /** Number of open subscriptions (status, tests). */
+    public int subscriptionCount() {
+        return subscriptions.size();
+    }
+
+    private static PeerMessage.Summary summaryOf(Distribution d) {
+        return new PeerMessage.Summary(0, d.name(), d.summary(), d.summarySig(), d.generation());
+    }
+
+    private record Subscription(PeerIdentity peer, Set<String> distributions, Consumer<PeerMessage.Summary> push) {
+        // identity semantics: two equal subscriptions of one peer are still two handles
+        @Override
+        public boolean equals(Object o) {
+            return this == o;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(this);
+        }
+    }
+}

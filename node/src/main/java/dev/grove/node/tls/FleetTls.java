@@ -115,6 +115,20 @@ public final class FleetTls {
         return chain.get(0);
     }
 
+    /**
+     * Reads every certificate of a PEM file.
+     *
+     * @throws ConfigException naming the file when it cannot be read or holds none
+     */
+    public static List<X509Certificate> readCertificates(Path file) {
+        return certificates(file);
+    }
+
+    /** Reads a PEM private key (PKCS#8 or traditional); {@link ConfigException} naming the file otherwise. */
+    public static PrivateKey readPrivateKey(Path file) {
+        return privateKey(file);
+    }
+
     static List<X509Certificate> certificates(Path file) {
         List<X509Certificate> out = new ArrayList<>();
         try (PEMParser p = parser(file)) {

@@ -19,7 +19,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -91,7 +90,7 @@ public final class Importer {
         Objects.requireNonNull(req, "req");
         long start = clock.millis();
         Path root = locateRepo(repoDir);
-        try (Session s = new Session(req)) {
+        try (Session s = new Session(req); ParallelWrites parallel = new ParallelWrites()) {
             Path heads = root.resolve("refs/heads");
             if (Files.isDirectory(heads)) {
                 try (Stream<Path> walk = Files.walk(heads)) {
@@ -127,12 +126,21 @@ public final class Importer {
                 if (!Files.isRegularFile(file)) {
                     return s.staging.has(id);
                 }
+                if (id.type() == ObjectType.FILE) {
+                    // leaves of the walk: verified and copied on the pool while the walk goes on
+                    parallel.submit(() -> {
+                        try (InputStream in = Files.newInputStream(file)) {
+                            s.writeObject(id, in, file.toString());
+                        }
+                    });
+                    return true;
+                }
                 try (InputStream in = Files.newInputStream(file)) {
                     s.writeObject(id, in, file.toString());
                 }
                 return true;
             };
-            return s.finish(source, kept -> stageDirectoryDeltas(root, s, kept), start);
+            return s.finish(source, parallel::awaitAll, kept -> stageDirectoryDeltas(root, s, kept), start);
         } catch (IOException e) {
             throw new GroveException(ErrorCode.IO, "import of " + repoDir + ": " + e.getMessage(), e);
         }
@@ -205,7 +213,7 @@ public final class Importer {
                         + "refs/heads/ entries, at the top or under one directory)");
             }
             ReachabilityWalker.Source source = s.staging::has;
-            return s.finish(source, kept -> { }, start);
+            return s.finish(source, () -> { }, kept -> { }, start);
         } catch (IOException e) {
             throw new GroveException(ErrorCode.IO, "tarball import: " + e.getMessage(), e);
         }
@@ -269,13 +277,98 @@ public final class Importer {
         void stage(Set<Checksum> keptCommits) throws IOException;
     }
 
+    /** Waits for the object writes still running after the walk (none for a tarball). */
+    private interface AwaitWrites {
+        void await() throws IOException;
+    }
+
+    /** A blocking write of one object. */
+    private interface Write {
+        void run() throws IOException;
+    }
+
+    /**
+     * Verifies and stages file objects of a directory import on a small pool (CPU-bound inflate + SHA-256, so one
+     * thread per core, 2 to 4). Errors are reported as the serial import would: the first failed write in submission
+     * (walk) order wins, and once one has failed nothing more is submitted. Closing stops the pool and waits for
+     * running writes, so the staging is never closed under a writer. Used by one thread (the walk).
+     */
+    private static final class ParallelWrites implements AutoCloseable {
+        private final java.util.concurrent.ExecutorService pool;
+        private final List<java.util.concurrent.Future<?>> pending = new ArrayList<>();
+        private volatile boolean failed;
+
+        ParallelWrites() {
+            int n = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
+            pool = java.util.concurrent.Executors.newFixedThreadPool(n, r -> {
+                Thread t = new Thread(r, "grove-import-verify");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+
+        void submit(Write w) throws IOException {
+            if (failed) {
+                awaitAll();
+            }
+            pending.add(pool.submit(() -> {
+                try {
+                    w.run();
+                } catch (IOException | RuntimeException | Error e) {
+                    failed = true;
+                    throw e;
+                }
+                return null;
+            }));
+        }
+
+        /** Waits for every submitted write; rethrows the first failure in submission order. */
+        void awaitAll() throws IOException {
+            Throwable first = null;
+            for (java.util.concurrent.Future<?> f : pending) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (first == null) {
+                        first = e.getCause();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("import interrupted");
+                }
+            }
+            pending.clear();
+            if (first instanceof IOException io) {
+                throw io;
+            }
+            if (first instanceof RuntimeException re) {
+                throw re;
+            }
+            if (first instanceof Error err) {
+                throw err;
+            }
+        }
+
+        @Override
+        public void close() {
+            pool.shutdownNow();
+            try {
+                if (!pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                    LOG.warn("import: object writes still running after 1 minute");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** One import: its staging and what was read from the source. Not thread-safe. */
     private final class Session implements AutoCloseable {
         final ImportRequest req;
         final ObjectStore.Staging staging;
         final SortedMap<String, Checksum> sourceRefs = new TreeMap<>();
         final DeltaFiles deltas = new DeltaFiles();
-        final Map<ObjectId, Long> written = new HashMap<>();
+        final Map<ObjectId, Long> written = new java.util.concurrent.ConcurrentHashMap<>();
         byte[] summary;
         byte[] summarySig;
 
@@ -336,10 +429,19 @@ public final class Importer {
             return out;
         }
 
-        ImportResult finish(ReachabilityWalker.Source source, AfterWalk afterWalk, long start) throws IOException {
+        ImportResult finish(ReachabilityWalker.Source source, AwaitWrites writes, AfterWalk afterWalk, long start)
+                throws IOException {
             SortedMap<String, Checksum> refs = selectRefs();
             ReachabilityWalker walker = new ReachabilityWalker(staging, source);
-            Map<String, Commit> commits = walker.walkRefs(refs);
+            Map<String, Commit> commits;
+            try {
+                commits = walker.walkRefs(refs);
+            } catch (IOException | RuntimeException e) {
+                // a write submitted before this point failed first: a serial import would have reported it
+                writes.await();
+                throw e;
+            }
+            writes.await();
             afterWalk.stage(walker.commits());
 
             Map<String, Checksum> listed = Map.of();

@@ -86,13 +86,23 @@ final class ObjectFiles {
      * @return bytes written
      */
     static long writeVerified(ObjectId id, InputStream in, Path target) throws IOException {
+        return writeVerified(id, in, target, true);
+    }
+
+    /**
+     * As {@link #writeVerified(ObjectId, InputStream, Path)}; with {@code fsync} false the caller makes the file
+     * durable later (a staging does it for all its files at commit, see {@link Durability}).
+     */
+    static long writeVerified(ObjectId id, InputStream in, Path target, boolean fsync) throws IOException {
         boolean ok = false;
         try (FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             long written;
             try (OutputStream out = new NonClosingOutputStream(Channels.newOutputStream(ch))) {
                 written = ObjectVerifier.verify(id, in, out);
             }
-            ch.force(true);
+            if (fsync) {
+                ch.force(true);
+            }
             ok = true;
             return written;
         } finally {
@@ -104,6 +114,16 @@ final class ObjectFiles {
 
     /** Renames a verified, fsynced file into place (atomically replacing any previous file) and fsyncs the directory. */
     void install(Path verified, ObjectId id) throws IOException {
+        Path dir = installNoDirSync(verified, id);
+        fsyncDir(dir);
+    }
+
+    /**
+     * Renames a verified, durable file into place (atomically replacing any previous file) without fsyncing its
+     * directory: the caller fsyncs the returned directory (once for many files) before relying on the rename.
+     * A fanout directory created here is made durable in its parent at once.
+     */
+    Path installNoDirSync(Path verified, ObjectId id) throws IOException {
         Path dest = pathOf(id);
         Path dir = dest.getParent();
         if (!Files.isDirectory(dir)) {
@@ -115,7 +135,7 @@ final class ObjectFiles {
             }
         }
         Files.move(verified, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        fsyncDir(dir);
+        return dir;
     }
 
     /**

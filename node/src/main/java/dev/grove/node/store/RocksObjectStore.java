@@ -152,24 +152,48 @@ public final class RocksObjectStore implements ObjectStore {
         });
     }
 
-    /** Makes a staging's files visible; called by {@link StagingArea#commit}. */
+    /**
+     * Makes a staging's files visible; called by {@link StagingArea#commit}. The staged files were written without
+     * fsync: in order, (1) all of them are made durable together ({@link Durability}), (2) commit markers are written,
+     * (3) missing fanout directories are created and {@code objects/} fsynced once, (4) every file is renamed into
+     * place, (5) each destination directory is fsynced once, (6) the index is written. A crash before (6) leaves
+     * durable, verified files that the next open re-indexes (see {@link Reconciler}); nothing is indexed or renamed
+     * before its data is durable.
+     */
     void commitStaged(Map<ObjectId, Path> objects, Map<Path, Path> otherFiles) throws IOException {
         readIo(() -> {
+            List<Path> sources = new ArrayList<>(objects.size() + otherFiles.size());
+            sources.addAll(objects.values());
+            sources.addAll(otherFiles.values());
+            Durability.syncFiles(files.repo(), sources);
             for (ObjectId id : objects.keySet()) {
                 if (id.type() == ObjectType.COMMIT) {
                     files.markPartial(id.checksum());
                 }
             }
+            java.util.Set<Path> dirs = new java.util.LinkedHashSet<>();
+            boolean created = false;
+            for (ObjectId id : objects.keySet()) {
+                Path dir = files.pathOf(id).getParent();
+                if (dirs.add(dir) && !Files.isDirectory(dir)) {
+                    Files.createDirectories(dir);
+                    created = true;
+                }
+            }
+            if (created) {
+                ObjectFiles.fsyncDir(files.repo().resolve("objects"));
+            }
             for (Map.Entry<ObjectId, Path> e : objects.entrySet()) {
-                files.install(e.getValue(), e.getKey());
+                files.installNoDirSync(e.getValue(), e.getKey());
             }
             for (Map.Entry<Path, Path> e : otherFiles.entrySet()) {
                 Path dest = files.repo().resolve(e.getKey());
                 Files.createDirectories(dest.getParent());
                 Files.move(e.getValue(), dest, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                ObjectFiles.fsyncDir(dest.getParent());
+                dirs.add(dest.getParent());
             }
+            Durability.syncDirs(dirs);
             List<ObjectId> ids = new ArrayList<>(objects.keySet());
             for (int from = 0; from < ids.size(); from += SWEEP_BATCH) {
                 try (IndexDb.Batch batch = index.batch()) {
@@ -179,7 +203,8 @@ public final class RocksObjectStore implements ObjectStore {
                     batch.commit();
                 }
             }
-            LOG.debug("staging committed: {} objects, {} other files", objects.size(), otherFiles.size());
+            LOG.debug("staging committed: {} objects, {} other files, {} directories synced", objects.size(),
+                    otherFiles.size(), dirs.size());
             return null;
         });
     }

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * repo/tmp/grove-staging-&lt;uuid&gt;/
- *     objects/&lt;hex&gt;.&lt;ext&gt;          verified, fsynced object files
+ *     objects/&lt;hex&gt;.&lt;ext&gt;          verified object files (not yet fsynced: made durable together at commit)
  *     files/deltas/...                 opaque delta files, at their repo-relative path
  *     files/delta-indexes/...
  * </pre>
@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  *     v
  *   ABORTED (directory deleted)
  * </pre>
- * Not thread-safe: one importer owns it. A crash leaves the directory behind; the next open deletes it.
+ * Thread-safe: one importer owns it, but may write several objects at once from its own threads ({@link #write},
+ * {@link #writeDeltaFile}, {@link #has} and {@link #readMetadata} may run concurrently; {@link #commit} and
+ * {@link #close} must not overlap with writes). A crash leaves the directory behind; the next open deletes it.
  */
 final class StagingArea implements ObjectStore.Staging {
     private static final Logger LOG = LoggerFactory.getLogger(StagingArea.class);
@@ -51,9 +53,9 @@ final class StagingArea implements ObjectStore.Staging {
     private final Path dir;
     private final Path objectsDir;
     private final Path filesDir;
-    private final Map<ObjectId, Path> staged = new LinkedHashMap<>();
-    private final Map<Path, Path> otherFiles = new LinkedHashMap<>();
-    private State state = State.OPEN;
+    private final Map<ObjectId, Path> staged = Collections.synchronizedMap(new LinkedHashMap<>());
+    private final Map<Path, Path> otherFiles = Collections.synchronizedMap(new LinkedHashMap<>());
+    private volatile State state = State.OPEN;
 
     StagingArea(RocksObjectStore store, Path dir) throws IOException {
         this.store = store;
@@ -71,7 +73,7 @@ final class StagingArea implements ObjectStore.Staging {
         }
         Path temp = ObjectFiles.tempName(objectsDir);
         Path dest = objectsDir.resolve(id.toString());
-        long size = ObjectFiles.writeVerified(id, in, temp);
+        long size = ObjectFiles.writeVerified(id, in, temp, false);
         Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         staged.put(id, dest);
         return size;
@@ -101,7 +103,6 @@ final class StagingArea implements ObjectStore.Staging {
         boolean ok = false;
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             long n = in.transferTo(Channels.newOutputStream(ch));
-            ch.force(true);
             ok = true;
             Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             otherFiles.put(rel, dest);
@@ -137,19 +138,27 @@ final class StagingArea implements ObjectStore.Staging {
 
     @Override
     public Set<ObjectId> staged() {
-        return Set.copyOf(staged.keySet());
+        synchronized (staged) {
+            return Set.copyOf(staged.keySet());
+        }
     }
 
     @Override
     public void commit(Set<ObjectId> keep) throws IOException {
         ensureOpen();
         Map<ObjectId, Path> chosen = new LinkedHashMap<>();
-        staged.forEach((id, path) -> {
-            if (keep == null || keep.contains(id)) {
-                chosen.put(id, path);
-            }
-        });
-        store.commitStaged(chosen, Collections.unmodifiableMap(otherFiles));
+        Map<Path, Path> others;
+        synchronized (staged) {
+            staged.forEach((id, path) -> {
+                if (keep == null || keep.contains(id)) {
+                    chosen.put(id, path);
+                }
+            });
+        }
+        synchronized (otherFiles) {
+            others = Map.copyOf(otherFiles);
+        }
+        store.commitStaged(chosen, others);
         state = State.COMMITTED;
         ObjectFiles.deleteRecursively(dir);
         LOG.debug("staging {} committed {} of {} objects", dir.getFileName(), chosen.size(), staged.size());

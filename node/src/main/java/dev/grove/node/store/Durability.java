@@ -1,0 +1,132 @@
+package dev.grove.node.store;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes many files durable at once, the way ostree does for a transaction: staged files are written without a
+ * per-file fsync and flushed together at commit, before anything is renamed into {@code objects/} or indexed.
+ *
+ * <p>Two modes (system property {@value #MODE_PROPERTY}):
+ * <ul>
+ *   <li>{@code fsync} (default): {@code fsync} of every file from a small pool of threads. Concurrent fsyncs share
+ *       journal commits, so this costs a few journal commits instead of one per file;</li>
+ *   <li>{@code syncfs}: one {@code sync -f <repo>} (coreutils' {@code syncfs(2)}) for the whole filesystem, which also
+ *       flushes unrelated writers' data; falls back to {@code fsync} when the command fails.</li>
+ * </ul>
+ * Directories are fsynced the same way (pool), each once. Stateless; thread-safe.
+ */
+final class Durability {
+    private static final Logger LOG = LoggerFactory.getLogger(Durability.class);
+    static final String MODE_PROPERTY = "grove.store.durability";
+    /** fsync is I/O-bound: more threads than cores let the journal batch more files per commit. */
+    private static final int THREADS = 16;
+    /** Below this many paths the pool is not worth starting. */
+    private static final int SERIAL_BELOW = 4;
+
+    private Durability() {
+    }
+
+    /** Flushes the data of every file in {@code files} (and of the filesystem holding {@code fsRoot} in syncfs mode). */
+    static void syncFiles(Path fsRoot, Collection<Path> files) throws IOException {
+        if (files.isEmpty()) {
+            return;
+        }
+        if ("syncfs".equals(System.getProperty(MODE_PROPERTY, "fsync").toLowerCase(Locale.ROOT)) && syncfs(fsRoot)) {
+            return;
+        }
+        forceAll(files, false);
+    }
+
+    /** Fsyncs every directory in {@code dirs} (a directory fsync makes the renames into it durable). */
+    static void syncDirs(Collection<Path> dirs) throws IOException {
+        forceAll(dirs, true);
+    }
+
+    private static boolean syncfs(Path fsRoot) {
+        try {
+            Process p = new ProcessBuilder("sync", "-f", fsRoot.toString()).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (p.waitFor() == 0) {
+                return true;
+            }
+            LOG.warn("sync -f {} failed ({}); falling back to fsync per file", fsRoot, out.strip());
+        } catch (IOException e) {
+            LOG.warn("sync -f {} could not run ({}); falling back to fsync per file", fsRoot, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("sync -f {} interrupted; falling back to fsync per file", fsRoot);
+        }
+        return false;
+    }
+
+    private static void forceAll(Collection<Path> paths, boolean dirs) throws IOException {
+        if (paths.size() < SERIAL_BELOW) {
+            for (Path p : paths) {
+                force(p, dirs);
+            }
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(THREADS, paths.size()), r -> {
+            Thread t = new Thread(r, "grove-store-sync");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> futures = new ArrayList<>(paths.size());
+            for (Path p : paths) {
+                futures.add(pool.submit(() -> {
+                    force(p, dirs);
+                    return null;
+                }));
+            }
+            IOException first = null;
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    if (first == null) {
+                        first = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while syncing " + paths.size() + " files");
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        } finally {
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void force(Path p, boolean dir) throws IOException {
+        if (dir) {
+            ObjectFiles.fsyncDir(p);
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+}

@@ -1,0 +1,302 @@
+#!/usr/bin/env bash
+# Grove benchmarks (not tests: nothing here asserts a timing).
+#   A. import of an archive repo: `grove node import` vs `ostree pull-local` into a fresh archive repo
+#   B. HTTP: `grove node run` vs nginx (sendfile) serving the same store files, measured with wrk
+# Each measurement is repeated REPS times (default 3) and the median is reported as a Markdown table on stdout;
+# progress goes to stderr. Fixtures are made in a temp dir (BENCH_TMP, default: mktemp -d) and removed at the end
+# unless KEEP=1.
+#
+# usage: simulations/bench/run-benchmarks.sh [all|import|http]
+# env:   REPS=3  WRK_ARGS="-t2 -c16 -d10s"  BLOB_MB=272 BLOB_OBJECTS=500  USR_DIRS="..."  CHANGE_PCT=3
+#        LARGE_MB=64  SMALL_OBJECTS=4000  PORT_GROVE=18481  PORT_NGINX=18482
+set -euo pipefail
+
+here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
+what="${1:-all}"
+REPS="${REPS:-3}"
+WRK_ARGS="${WRK_ARGS:--t2 -c16 -d10s}"
+BLOB_MB="${BLOB_MB:-272}"
+BLOB_OBJECTS="${BLOB_OBJECTS:-500}"
+USR_DIRS="${USR_DIRS:-/usr/share/doc /usr/share/perl /usr/lib/python3 /usr/lib/python3.11}"
+CHANGE_PCT="${CHANGE_PCT:-3}"
+LARGE_MB="${LARGE_MB:-64}"
+SMALL_OBJECTS="${SMALL_OBJECTS:-4000}"
+PORT_GROVE="${PORT_GROVE:-18481}"
+PORT_NGINX="${PORT_NGINX:-18482}"
+
+for tool in ostree java; do
+    command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }
+done
+if [[ "$what" != import ]]; then
+    for tool in nginx wrk; do
+        command -v "$tool" >/dev/null || { echo "needs $tool (Debian: apt-get install -y nginx-light wrk)" >&2; exit 1; }
+    done
+fi
+
+tmp="${BENCH_TMP:-$(mktemp -d "${TMPDIR:-/tmp}/grove-bench.XXXXXX")}"
+mkdir -p "$tmp"
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    [[ "${KEEP:-0}" == 1 ]] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+log() { echo "[bench $(date +%T) load $(cut -d' ' -f1 /proc/loadavg)] $*" >&2; }
+
+# Build once (the launcher rebuilds only when sources changed), then run the JVM directly so that every
+# measurement has the same classpath and none of them triggers a build.
+"$here/grove" help >/dev/null
+cp="$here/simulations/target/lib/*:$here/simulations/target/classes"
+grove() {
+    java ${GROVE_JAVA_OPTS:--Xmx512m} -Dorg.slf4j.simpleLogger.defaultLogLevel="${GROVE_LOG_LEVEL:-warn}" \
+        -Dorg.slf4j.simpleLogger.logFile=System.err -cp "$cp" dev.grove.simulations.cli.Grove "$@"
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", b - a}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+# ---------------------------------------------------------------------------------------------- fixtures
+make_blob_repo() { # BLOB_OBJECTS incompressible files totalling about BLOB_MB, one commit
+    local repo="$tmp/blob-repo" tree="$tmp/blob-tree"
+    [[ -d "$repo" ]] && return
+    log "fixture: $BLOB_OBJECTS random files, ${BLOB_MB} MB"
+    mkdir -p "$tree"
+    local per=$((BLOB_MB * 1024 / BLOB_OBJECTS)) i
+    for ((i = 0; i < BLOB_OBJECTS; i++)); do
+        # sizes from 1/2 to 3/2 of the mean
+        head -c "$(( (per / 2 + (i * 7919) % per) * 1024 ))" /dev/urandom >"$tree/f$i.bin"
+    done
+    ostree init --repo="$repo" --mode=archive
+    ostree commit --repo="$repo" --branch=bench/blobs --tree=dir="$tree" --no-xattrs -s blobs >/dev/null
+    ostree summary --repo="$repo" -u
+    rm -rf "$tree"
+}
+
+make_usr_repo() { # a real tree (subsets of this machine's /usr), then a child commit with CHANGE_PCT % of files changed
+    local repo="$tmp/usr-repo" tree="$tmp/usr-tree" d
+    [[ -d "$repo" ]] && return
+    log "fixture: /usr subsets: $USR_DIRS"
+    mkdir -p "$tree"
+    for d in $USR_DIRS; do
+        [[ -d "$d" ]] || continue
+        mkdir -p "$tree$(dirname "$d")"
+        cp -a "$d" "$tree$(dirname "$d")/"
+    done
+    ostree init --repo="$repo" --mode=archive
+    ostree commit --repo="$repo" --branch=bench/usr --tree=dir="$tree" --no-xattrs --owner-uid=0 --owner-gid=0 \
+        -s base >/dev/null
+    # repo with only the base commit (a release), and the full repo with base + child (the next release)
+    ostree init --repo="$tmp/usr-base" --mode=archive
+    ostree pull-local --repo="$tmp/usr-base" "$repo" bench/usr >/dev/null
+    ostree summary --repo="$tmp/usr-base" -u
+    local n=0 f
+    while IFS= read -r f; do
+        printf 'changed %s\n' "$n" >>"$f"
+        n=$((n + 1))
+    done < <(find "$tree" -type f | awk -v p="$CHANGE_PCT" 'NR % int(100 / p) == 0')
+    echo "$n" >"$tmp/usr-changed"
+    ostree commit --repo="$repo" --branch=bench/usr --tree=dir="$tree" --no-xattrs --owner-uid=0 --owner-gid=0 \
+        -s child >/dev/null
+    ostree summary --repo="$repo" -u
+    rm -rf "$tree"
+}
+
+objects_of() { find "$1/objects" -type f | wc -l; }
+mb_of() { du -sm "$1/objects" | cut -f1; }
+
+# one timed run: prints "grove_wall grove_import_ms"
+run_grove_import() { # SRC [PRELOAD_SRC]
+    local data="$tmp/import-data" out t0 t1
+    rm -rf "$data"
+    if [[ -n "${2:-}" ]]; then
+        grove node import --data "$data" --distribution bench --from "$2" >/dev/null
+    fi
+    sync
+    t0="$(now)"
+    out="$(grove node import --data "$data" --distribution bench --from "$1")"
+    t1="$(now)"
+    echo "$(secs "$t0" "$t1") $(sed -n 's/.*bytes, \([0-9]*\) ms.*/\1/p' <<<"$out" | head -1) $(sed -n 's/.*: \([0-9]*\) new object.*/\1/p' <<<"$out" | head -1)"
+}
+
+run_ostree_pull() { # SRC [PRELOAD_SRC] [--untrusted]
+    local repo="$tmp/pull-repo" t0 t1
+    rm -rf "$repo"
+    ostree init --repo="$repo" --mode=archive
+    if [[ -n "${2:-}" ]]; then
+        ostree pull-local --repo="$repo" "$2" >/dev/null
+    fi
+    sync
+    t0="$(now)"
+    ostree pull-local --repo="$repo" ${3:-} "$1" >/dev/null
+    sync -f "$repo" # pull-local syncfs()es its own writes; this only waits for anything still queued
+    t1="$(now)"
+    secs "$t0" "$t1"
+}
+
+import_case() { # NAME SRC [PRELOAD_SRC]
+    local name="$1" src="$2" pre="${3:-}" i g=() gi=() p=() u=() r objs
+    for ((i = 0; i < REPS; i++)); do
+        log "import $name: run $((i + 1))/$REPS"
+        p+=("$(run_ostree_pull "$src" "$pre")")
+        u+=("$(run_ostree_pull "$src" "$pre" --untrusted)")
+        r="$(run_grove_import "$src" "$pre")"
+        g+=("$(cut -d' ' -f1 <<<"$r")")
+        gi+=("$(awk '{printf "%.2f", $2 / 1000}' <<<"$r")")
+        objs="$(cut -d' ' -f3 <<<"$r")"
+    done
+    local mp mu mg mgi
+    mp="$(printf '%s\n' "${p[@]}" | median)"
+    mu="$(printf '%s\n' "${u[@]}" | median)"
+    mg="$(printf '%s\n' "${g[@]}" | median)"
+    mgi="$(printf '%s\n' "${gi[@]}" | median)"
+    echo "| $name | $objs | $mp | $mu | $mg | $mgi | $(ratio "$mg" "$mp") | $(ratio "$mgi" "$mp") | $(ratio "$mg" "$mu") |"
+}
+
+bench_import() {
+    make_blob_repo
+    make_usr_repo
+    echo
+    echo "### Import vs ostree pull-local (median of $REPS; seconds)"
+    echo
+    echo "Objects: new objects written by Grove. pull-local: stock \`ostree pull-local\` into a fresh archive repo (trusts"
+    echo "the source); --untrusted: same, verifying every object. grove: wall time of \`grove node import\` (JVM start"
+    echo "included); grove in-JVM: the importer's own elapsed time (store open + import, as printed by the command)."
+    echo
+    echo "| case | objects | pull-local | pull-local --untrusted | grove | grove in-JVM | grove/pull-local | in-JVM/pull-local | grove/--untrusted |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    import_case "blobs: $(objects_of "$tmp/blob-repo") objects, $(mb_of "$tmp/blob-repo") MB" "$tmp/blob-repo"
+    import_case "usr base: $(objects_of "$tmp/usr-base") objects, $(mb_of "$tmp/usr-base") MB" "$tmp/usr-base"
+    import_case "usr child ($(cat "$tmp/usr-changed") files changed) over base" "$tmp/usr-repo" "$tmp/usr-base"
+}
+
+# ---------------------------------------------------------------------------------------------- HTTP
+wait_port() {
+    local i
+    for ((i = 0; i < 200; i++)); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "port $1 did not open" >&2
+    return 1
+}
+
+wrk_rps() { # URL [LUA]
+    local out
+    if [[ -n "${2:-}" ]]; then
+        out="$(wrk $WRK_ARGS -s "$2" "$1")"
+    else
+        out="$(wrk $WRK_ARGS "$1")"
+    fi
+    if grep -q "Non-2xx" <<<"$out"; then
+        echo "wrk saw errors for $1:" >&2
+        echo "$out" >&2
+    fi
+    awk '/Requests\/sec/ {print $2}' <<<"$out"
+}
+
+wrk_mbs() { # URL  -> MB/s (transfer)
+    local out
+    out="$(wrk $WRK_ARGS "$1")"
+    grep -q "Non-2xx" <<<"$out" && { echo "wrk saw errors for $1" >&2; echo "$out" >&2; }
+    awk '/Transfer\/sec/ {v=$2; u=substr(v, length(v)-1); n=v+0;
+        if (u=="GB") n*=1024; else if (u=="KB") n/=1024; else if (u!="MB") n/=1048576; printf "%.1f", n}' <<<"$out"
+}
+
+bench_http() {
+    local data="$tmp/http-data" small="$tmp/http-small" big="$tmp/http-big"
+    log "fixture: one ${LARGE_MB} MiB object and $SMALL_OBJECTS small objects"
+    rm -rf "$data" "$small" "$big"
+    mkdir -p "$small" "$big"
+    head -c "$((LARGE_MB * 1024 * 1024))" /dev/urandom >"$big/large.bin"
+    local i
+    for ((i = 0; i < SMALL_OBJECTS; i++)); do
+        head -c "$((512 + (i * 7919) % 16384))" /dev/urandom >"$small/s$i.bin"
+    done
+    ostree init --repo="$tmp/http-repo" --mode=archive
+    ostree commit --repo="$tmp/http-repo" --branch=bench/http --tree=dir="$small" --tree=dir="$big" --no-xattrs \
+        >/dev/null
+    ostree summary --repo="$tmp/http-repo" -u
+    rm -rf "$small" "$big"
+    grove node import --data "$data" --distribution bench --from "$tmp/http-repo" >/dev/null
+    local repo="$data/repo"
+    local large
+    large="$(find "$repo/objects" -name '*.filez' -size +$((LARGE_MB / 2))M | head -1)"
+    large="${large#"$repo/"}"
+    find "$repo/objects" -name '*.filez' -size -64k | sed "s|^$repo/||" >"$tmp/small-urls.txt"
+    log "large object $large; $(wc -l <"$tmp/small-urls.txt") small objects"
+    cat >"$tmp/urls.lua" <<LUA
+local paths = {}
+for line in io.lines("$tmp/small-urls.txt") do paths[#paths + 1] = "/repos/bench/" .. line end
+local i = 0
+request = function()
+    i = i + 1
+    if i > #paths then i = 1 end
+    return wrk.format("GET", paths[i])
+end
+LUA
+    mkdir -p "$tmp/nginx/logs"
+    cat >"$tmp/nginx/nginx.conf" <<CONF
+daemon off;
+worker_processes auto;
+error_log $tmp/nginx/logs/error.log warn;
+pid $tmp/nginx/nginx.pid;
+events { worker_connections 1024; }
+http {
+    sendfile on;
+    tcp_nopush on;
+    access_log off;
+    keepalive_requests 1000000;
+    types { }
+    default_type application/octet-stream;
+    server {
+        listen 127.0.0.1:$PORT_NGINX;
+        location /repos/bench/ { alias $repo/; }
+    }
+}
+CONF
+    nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" &
+    pids+=($!)
+    grove node run --data "$data" --http "127.0.0.1:$PORT_GROVE" 2>"$tmp/grove-node.log" &
+    pids+=($!)
+    wait_port "$PORT_NGINX"
+    wait_port "$PORT_GROVE"
+    local n
+    for n in "$PORT_NGINX" "$PORT_GROVE"; do # sanity + warm-up (JIT, page cache)
+        curl -sf -o /dev/null "http://127.0.0.1:$n/repos/bench/$large" || { echo "GET large failed on $n" >&2; exit 1; }
+        wrk -t1 -c4 -d3s -s "$tmp/urls.lua" "http://127.0.0.1:$n" >/dev/null
+        wrk -t1 -c4 -d2s "http://127.0.0.1:$n/repos/bench/$large" >/dev/null
+    done
+    local gl=() nl=() gs=() ns=()
+    for ((i = 0; i < REPS; i++)); do
+        log "http: run $((i + 1))/$REPS"
+        nl+=("$(wrk_mbs "http://127.0.0.1:$PORT_NGINX/repos/bench/$large")")
+        gl+=("$(wrk_mbs "http://127.0.0.1:$PORT_GROVE/repos/bench/$large")")
+        ns+=("$(wrk_rps "http://127.0.0.1:$PORT_NGINX" "$tmp/urls.lua")")
+        gs+=("$(wrk_rps "http://127.0.0.1:$PORT_GROVE" "$tmp/urls.lua")")
+    done
+    local mnl mgl mns mgs
+    mnl="$(printf '%s\n' "${nl[@]}" | median)"
+    mgl="$(printf '%s\n' "${gl[@]}" | median)"
+    mns="$(printf '%s\n' "${ns[@]}" | median)"
+    mgs="$(printf '%s\n' "${gs[@]}" | median)"
+    echo
+    echo "### HTTP endpoint vs nginx (median of $REPS; wrk $WRK_ARGS)"
+    echo
+    echo "| case | nginx | grove | grove/nginx |"
+    echo "|---|---|---|---|"
+    echo "| one ${LARGE_MB} MiB .filez, MB/s | $mnl | $mgl | $(ratio "$mgl" "$mnl") |"
+    echo "| $(wc -l <"$tmp/small-urls.txt") small objects by URL list, requests/s | $mns | $mgs | $(ratio "$mgs" "$mns") |"
+}
+
+echo "## Grove benchmarks $(date -u +%FT%TZ)"
+echo
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(df -T "$tmp" | awk 'NR==2 {print $2}') at $tmp; $(java -version 2>&1 | head -1); $(ostree --version | sed -n 's/^ Version: //p' | tr -d "'" | sed 's/^/ostree /'); $(nginx -v 2>&1 | sed 's/.*: //'); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+case "$what" in
+    import) bench_import ;;
+    http) bench_http ;;
+    all) bench_import; bench_http ;;
+    *) echo "usage: $0 [all|import|http]" >&2; exit 2 ;;
+esac

@@ -361,6 +361,30 @@ public final class SeederService {
         });
     }
 
+    /**
+     * Syncs refs from an upstream OSTree HTTP repository as a task ({@link dev.grove.seeder.sync.UpstreamSync}):
+     * only the selected refs' closures, only objects not yet stored, then a new version exactly as an import makes
+     * one (append or replace per the options) and republishes the distributions that follow the repository.
+     * Progress counts objects. A failed sync creates no version; objects it had verified and stored stay for the
+     * next run (garbage collection removes them if none comes).
+     *
+     * @throws GroveException {@code NOT_FOUND} (repository) at once; everything else fails the task
+     */
+    public Task sync(String repository, dev.grove.seeder.sync.SyncOptions options) {
+        repository(repository);
+        Objects.requireNonNull(options, "options");
+        return tasks.submit(TaskKind.SYNC, repository, ctx -> {
+            ctx.message("syncing from " + options.upstream());
+            return runImport(repository, options.importOptions(), ctx, "upstream " + options.upstream(), req -> {
+                Instant start = clock.instant();
+                dev.grove.seeder.sync.SyncResult r = new dev.grove.seeder.sync.UpstreamSync(store, options,
+                        (done, total) -> ctx.progress(done, total, "objects")).run();
+                return new ImportResult(repository, r.refs(), r.objectsFetched(), r.objectsAlreadyPresent(),
+                        r.bytesFetched(), false, false, Duration.between(start, clock.instant()));
+            });
+        });
+    }
+
     @FunctionalInterface
     private interface ImportCall {
         ImportResult run(ImportRequest request) throws IOException;

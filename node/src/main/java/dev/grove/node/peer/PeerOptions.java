@@ -61,7 +61,7 @@ public record PeerOptions(Role role, String nodeId, String siteId, HostPort list
                     + " (expected: >= 1)");
         }
         // Validates ids and names the way the Hello will.
-        hello(listen.port());
+        hello(role, nodeId, siteId, httpPort, listen.port(), distributions);
         tls.ifPresent(t -> {
             if (!t.identity().nodeId().equals(nodeId) || !t.identity().site().equals(siteId)
                     || t.identity().role() != role) {
@@ -127,6 +127,11 @@ public record PeerOptions(Role role, String nodeId, String siteId, HostPort list
 
     /** The Hello this side sends, announcing {@code peerPort}. */
     PeerMessage.Hello hello(int peerPort) {
+        return hello(role, nodeId, siteId, httpPort, peerPort, distributions);
+    }
+
+    private static PeerMessage.Hello hello(Role role, String nodeId, String siteId, int httpPort, int peerPort,
+                                           List<String> distributions) {
         try {
             return new PeerMessage.Hello(WireLimits.PROTOCOL_VERSION, role, nodeId, siteId, httpPort, peerPort,
                     distributions);

@@ -1,0 +1,212 @@
+package dev.grove.node.peer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.grove.node.config.HostPort;
+import dev.grove.node.store.ObjectStore;
+import dev.grove.protocol.error.ErrorCode;
+import dev.grove.protocol.error.GroveException;
+import dev.grove.protocol.ostree.Checksum;
+import dev.grove.protocol.ostree.ObjectId;
+import dev.grove.protocol.ostree.ObjectType;
+import dev.grove.protocol.wire.PeerMessage;
+import dev.grove.protocol.wire.Role;
+import dev.grove.protocol.wire.WireMapper;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real PeerServer and PeerClient on 127.0.0.1 over plain TCP, serving a store made from stock ostree output. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class PeerSessionTest {
+    @TempDir
+    static Path dir;
+    static ObjectStore store;
+    static List<ObjectId> objects;
+    static PeerServer server;
+    static PeerClient client;
+    static PeerSession session;
+
+    @BeforeAll
+    static void start() throws Exception {
+        PeerFixture.assumeOstree();
+        store = PeerFixture.store(dir);
+        objects = PeerFixture.objects(dir);
+        server = new PeerServer(PeerOptions.of(Role.SEEDER, "seeder", "central"), new StoreRequestHandler(store))
+                .start();
+        client = new PeerClient(PeerOptions.of(Role.NODE, "gw-1", "plant-7"), PeerRequestHandler.NONE);
+        session = client.connect(HostPort.of("127.0.0.1", server.boundAddress().getPort())).get(10, TimeUnit.SECONDS);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (client != null) {
+            client.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    @Test
+    void sessionKnowsWhoIsAtTheOtherEnd() {
+        assertEquals("seeder", session.remote().nodeId());
+        assertEquals(Role.SEEDER, session.remote().role());
+        assertEquals(server.boundAddress().getPort(), session.remote().peerPort());
+        assertTrue(session.isOpen());
+        session.ping().join();
+        org.awaitility.Awaitility.await().atMost(5, TimeUnit.SECONDS)
+                .until(() -> server.sessions().size() == 1);
+        assertEquals("gw-1", server.sessions().get(0).remote().nodeId());
+    }
+
+    @Test
+    void batchWantFetchesEveryObjectByteIdenticalLargeOneInChunks() throws Exception {
+        CollectingReceiver r = new CollectingReceiver();
+        List<PeerMessage.ObjectRef> refs = objects.stream().map(PeerMessage.ObjectRef::of).toList();
+        session.want(refs, r).get(60, TimeUnit.SECONDS);
+        assertEquals(objects.size(), r.bytes.size());
+        ObjectId largest = null;
+        for (ObjectId id : objects) {
+            byte[] expected = Files.readAllBytes(store.path(id).orElseThrow());
+            assertArrayEquals(expected, r.of(id), id.toString());
+            if (largest == null || expected.length > Files.size(store.path(largest).orElseThrow())) {
+                largest = id;
+            }
+        }
+        assertTrue(Files.size(store.path(largest).orElseThrow()) > PeerFixture.LARGE_BYTES - 100_000);
+        assertTrue(r.chunks.get(largest) >= 5, "large object came in chunks: " + r.chunks.get(largest));
+        assertTrue(r.notFound.isEmpty());
+    }
+
+    @Test
+    void largeObjectResumesFromAnOffset() throws Exception {
+        ObjectId large = objects.stream().filter(id -> id.type() == ObjectType.FILE)
+                .max((a, b) -> Long.compare(size(a), size(b))).orElseThrow();
+        byte[] whole = Files.readAllBytes(store.path(large).orElseThrow());
+        long offset = 2_500_001;
+        CollectingReceiver r = new CollectingReceiver();
+        session.want(List.of(new PeerMessage.ObjectRef(large, offset)), r).get(30, TimeUnit.SECONDS);
+        assertArrayEquals(java.util.Arrays.copyOfRange(whole, (int) offset, whole.length), r.of(large));
+    }
+
+    @Test
+    void offsetBeyondTheObjectFailsTheRequest() {
+        ObjectId small = objects.get(0);
+        var e = assertThrows(CompletionException.class,
+                () -> session.want(List.of(new PeerMessage.ObjectRef(small, size(small) + 1)),
+                        new CollectingReceiver()).join());
+        assertEquals(ErrorCode.INVALID_ARGUMENT, assertInstanceOf(GroveException.class, e.getCause()).code());
+        session.ping().join();
+    }
+
+    @Test
+    void absentObjectsAreNotFoundAndHaveQueryAnswersPerObject() throws Exception {
+        ObjectId absent = ObjectId.of(Checksum.parse("00".repeat(32)), ObjectType.FILE);
+        CollectingReceiver r = new CollectingReceiver();
+        session.want(List.of(PeerMessage.ObjectRef.of(absent), PeerMessage.ObjectRef.of(objects.get(0))), r)
+                .get(10, TimeUnit.SECONDS);
+        assertEquals(1, r.notFound.size());
+        assertEquals(absent, r.notFound.get(0).object().orElseThrow());
+        Set<ObjectId> have = session.have(List.of(absent, objects.get(0), objects.get(1))).get(10, TimeUnit.SECONDS);
+        assertEquals(Set.of(objects.get(0), objects.get(1)), have);
+        CollectingReceiver f = new CollectingReceiver();
+        session.wantFile("deltas/ab/cdef/superblock", 0, f).get(10, TimeUnit.SECONDS);
+        assertEquals("deltas/ab/cdef/superblock", f.notFound.get(0).path());
+    }
+
+    @Test
+    void unknownDistributionSummaryIsNotFound() {
+        var e = assertThrows(CompletionException.class, () -> session.getSummary("nope").join());
+        assertEquals(ErrorCode.NOT_FOUND, ((GroveException) e.getCause()).code());
+    }
+
+    @Test
+    void wrongProtocolVersionGetsAClearErrorThenClose() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.boundAddress().getPort())) {
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            byte[] h = WireMapper.encode(new PeerMessage.Hello(2, Role.NODE, "future", "plant-7", 0, 0, List.of()));
+            out.writeInt(4 + h.length);
+            out.writeInt(h.length);
+            out.write(h);
+            out.flush();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            List<PeerMessage> got = new ArrayList<>();
+            try {
+                while (true) {
+                    int n = in.readInt();
+                    int hl = in.readInt();
+                    byte[] header = new byte[hl];
+                    in.readFully(header);
+                    in.skipNBytes(n - 4 - hl);
+                    got.add(WireMapper.decode(header));
+                }
+            } catch (EOFException closed) {
+                // the server closed after its error
+            }
+            assertInstanceOf(PeerMessage.Hello.class, got.get(0));
+            PeerMessage.Error err = assertInstanceOf(PeerMessage.Error.class, got.get(1));
+            assertEquals("unsupported protocol version 2 (supported: 1)", err.message());
+            assertEquals(ErrorCode.INVALID_ARGUMENT, err.code());
+        }
+    }
+
+    @Test
+    void unknownMessageGetsAnErrorAndTheConnectionStays() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.boundAddress().getPort())) {
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            writeFrame(out, WireMapper.encode(new PeerMessage.Hello(1, Role.NODE, "raw", "plant-7", 0, 0, List.of())));
+            writeFrame(out, new byte[] {(byte) 0xa0, 0x06, 0x01});   // field 100: a message from the future
+            writeFrame(out, WireMapper.encode(new PeerMessage.Ping(77)));
+            assertInstanceOf(PeerMessage.Hello.class, readFrame(in));
+            PeerMessage.Error err = assertInstanceOf(PeerMessage.Error.class, readFrame(in));
+            assertEquals(ErrorCode.MALFORMED, err.code());
+            assertEquals(new PeerMessage.Pong(77), readFrame(in));
+        }
+    }
+
+    private static void writeFrame(DataOutputStream out, byte[] header) throws Exception {
+        out.writeInt(4 + header.length);
+        out.writeInt(header.length);
+        out.write(header);
+        out.flush();
+    }
+
+    private static PeerMessage readFrame(DataInputStream in) throws Exception {
+        int n = in.readInt();
+        int hl = in.readInt();
+        byte[] header = new byte[hl];
+        in.readFully(header);
+        in.skipNBytes(n - 4 - hl);
+        return WireMapper.decode(header);
+    }
+
+    private static long size(ObjectId id) {
+        try {
+            return Files.size(store.path(id).orElseThrow());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Test receiver: keeps the bytes of each object (or file) and the not-found answers. */
-public final class CollectingReceiver implements ObjectReceiver {
+final class CollectingReceiver implements ObjectReceiver {
     public final Map<Object, ByteArrayOutputStream> bytes = new ConcurrentHashMap<>();
     public final Map<Object, Integer> chunks = new ConcurrentHashMap<>();
     public final List<PeerMessage.NotFound> notFound = new CopyOnWriteArrayList<>();

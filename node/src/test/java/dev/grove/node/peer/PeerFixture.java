@@ -19,9 +19,9 @@ import java.util.stream.Stream;
 
 /**
  * An archive repo made by the stock {@code ostree} CLI (a few small files and a 5 MiB random one), streamed into a
- * {@link RocksObjectStore}. Public so the seeder's TLS tests can use it.
+ * {@link RocksObjectStore}.
  */
-public final class PeerFixture {
+final class PeerFixture {
     public static final Path OSTREE = Path.of("/usr/bin/ostree");
     public static final int LARGE_BYTES = 5 << 20;
 

@@ -92,11 +92,16 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
     void open(ChannelHandlerContext ctx, PeerIdentity identity) {
         this.channel = ctx.channel();
         this.remote = identity;
+        // listen first, then look: a revocation published between the TLS check and now is not missed
         options.revocations().onChange(revocationListener);
         LOG.info("peer {}: session open", identity);
-        if (options.role() == Role.SEEDER && identity.role() == Role.NODE
-                && options.revocations().current().version() > 0) {
-            write(options.revocations().current());
+        PeerMessage.RevocationList current = options.revocations().current();
+        if (identity.certificateSerial().map(current.serials()::contains).orElse(false)) {
+            revocationsChanged(current);
+            return;
+        }
+        if (options.role() == Role.SEEDER && identity.role() == Role.NODE && current.version() > 0) {
+            write(current);
         }
         listener.opened(this);
     }

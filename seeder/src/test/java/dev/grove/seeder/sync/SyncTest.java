@@ -213,9 +213,20 @@ class SyncTest {
         assertTrue(t.error().orElseThrow().message().contains(filez.substring(8, 10)), t.toString());
         assertEquals(0, service.latestVersion("os").number());
 
-        String dirtree = closure(X86, 0).stream().filter(p -> p.endsWith(".dirtree")).findFirst().orElseThrow();
+        // metadata: arm's commit, then a dirtree only arm's tree has (x86's are stored by now)
+        server.clearCorruption();
+        String commit = ObjectId.of(arm, ObjectType.COMMIT).relativePath();
+        server.corrupt(commit);
+        Task c = failed(service.sync("os", options().withInclude(List.of(ARM))), ErrorCode.CHECKSUM_MISMATCH);
+        assertTrue(c.error().orElseThrow().message().contains(commit), c.toString());
+        assertFalse(seeder.store().has(ObjectId.of(arm, ObjectType.COMMIT)), "corrupt commit not stored");
+        server.clearCorruption();
+        Set<String> armOnly = closure(ARM, 0);
+        armOnly.removeAll(closure(X86, 0));
+        String dirtree = armOnly.stream().filter(p -> p.endsWith(".dirtree")).findFirst().orElseThrow();
         server.corrupt(dirtree);
-        failed(service.sync("os", options().withInclude(List.of(X86))), ErrorCode.CHECKSUM_MISMATCH);
+        Task tree = failed(service.sync("os", options().withInclude(List.of(ARM))), ErrorCode.CHECKSUM_MISMATCH);
+        assertTrue(tree.error().orElseThrow().message().contains(dirtree), tree.toString());
         assertEquals(0, service.latestVersion("os").number());
     }
 

@@ -59,6 +59,10 @@ final class UpstreamServer implements AutoCloseable {
         failObjectsAfter = n;
     }
 
+    void clearCorruption() {
+        corrupt.clear();
+    }
+
     void corrupt(String path) {
         corrupt.add(path);
     }

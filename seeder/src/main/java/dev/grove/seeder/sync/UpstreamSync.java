@@ -59,6 +59,10 @@ import org.slf4j.LoggerFactory;
  * succeeded. If a sync is abandoned, garbage collection removes what it fetched; the seeder service excludes garbage
  * collection while a sync runs.
  *
+ * <p>A commit already in the store is trusted as stored (it was verified when it came in, by this sync's checks or
+ * an import's) and its {@code .commitmeta} is not fetched again, so a sync never replaces the seeder's own signature
+ * of a served commit.
+ *
  * <p>Not reusable: one instance, one {@link #run()}. Upstream {@code .commitmeta} is stored as fetched (the publisher
  * re-signs served commits with the seeder's key). Static deltas are not mirrored: the seeder serves objects, and
  * publishing computes its own delta list from the store.

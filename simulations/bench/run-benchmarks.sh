@@ -46,8 +46,12 @@ log() { echo "[bench $(date +%T) load $(cut -d' ' -f1 /proc/loadavg)] $*" >&2; }
 
 # Build once (the launcher rebuilds only when sources changed), then run the JVM directly so that every
 # measurement has the same classpath and none of them triggers a build.
-"$here/grove" help >/dev/null
-cp="$here/simulations/target/lib/*:$here/simulations/target/classes"
+# GROVE_BENCH_CP replaces the classpath (e.g. node/target/classes first, to measure a node change alone).
+if ! "$here/grove" help >/dev/null; then
+    [[ -d "$here/simulations/target/lib" ]] || exit 1
+    echo "build failed: measuring the previous build in simulations/target/lib" >&2
+fi
+cp="${GROVE_BENCH_CP:-$here/simulations/target/lib/*:$here/simulations/target/classes}"
 grove() {
     java ${GROVE_JAVA_OPTS:--Xmx512m} -Dorg.slf4j.simpleLogger.defaultLogLevel="${GROVE_LOG_LEVEL:-warn}" \
         -Dorg.slf4j.simpleLogger.logFile=System.err -cp "$cp" dev.grove.simulations.cli.Grove "$@"

@@ -165,7 +165,9 @@ public final class RocksObjectStore implements ObjectStore {
             List<Path> sources = new ArrayList<>(objects.size() + otherFiles.size());
             sources.addAll(objects.values());
             sources.addAll(otherFiles.values());
+            long t0 = System.nanoTime();
             Durability.syncFiles(files.repo(), sources);
+            long t1 = System.nanoTime();
             for (ObjectId id : objects.keySet()) {
                 if (id.type() == ObjectType.COMMIT) {
                     files.markPartial(id.checksum());
@@ -193,7 +195,9 @@ public final class RocksObjectStore implements ObjectStore {
                         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 dirs.add(dest.getParent());
             }
+            long t2 = System.nanoTime();
             Durability.syncDirs(dirs);
+            long t3 = System.nanoTime();
             List<ObjectId> ids = new ArrayList<>(objects.keySet());
             for (int from = 0; from < ids.size(); from += SWEEP_BATCH) {
                 try (IndexDb.Batch batch = index.batch()) {
@@ -203,8 +207,10 @@ public final class RocksObjectStore implements ObjectStore {
                     batch.commit();
                 }
             }
-            LOG.debug("staging committed: {} objects, {} other files, {} directories synced", objects.size(),
-                    otherFiles.size(), dirs.size());
+            long t4 = System.nanoTime();
+            LOG.debug("staging committed: {} objects, {} other files, {} directories; ms: sync files {}, rename {}, "
+                    + "sync dirs {}, index {}", objects.size(), otherFiles.size(), dirs.size(), (t1 - t0) / 1_000_000,
+                    (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000);
             return null;
         });
     }

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * repo/tmp/grove-staging-&lt;uuid&gt;/
- *     objects/&lt;hex&gt;.&lt;ext&gt;          verified object files (not yet fsynced: made durable together at commit)
+ *     objects/&lt;XX&gt;/&lt;hex&gt;.&lt;ext&gt;     verified object files (not yet fsynced: made durable together at commit)
  *     files/deltas/...                 opaque delta files, at their repo-relative path
  *     files/delta-indexes/...
  * </pre>
@@ -71,10 +71,20 @@ final class StagingArea implements ObjectStore.Staging {
             in.transferTo(OutputStream.nullOutputStream());
             return 0;
         }
-        Path temp = ObjectFiles.tempName(objectsDir);
-        Path dest = objectsDir.resolve(id.toString());
-        long size = ObjectFiles.writeVerified(id, in, temp, false);
-        Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        // objects/XX/<rest>: creates spread over 256 directories instead of contending on one directory's lock
+        String name = id.toString();
+        Path dest = objectsDir.resolve(name.substring(0, 2)).resolve(name);
+        Files.createDirectories(dest.getParent());
+        long size;
+        if (staged.containsKey(id)) {
+            // rewritten (commitmeta): a temp name, then an atomic replace
+            Path temp = ObjectFiles.tempName(dest.getParent());
+            size = ObjectFiles.writeVerified(id, in, temp, false);
+            Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            // first write: straight to its staged name (a failed write deletes it; a crash drops the whole staging)
+            size = ObjectFiles.writeVerified(id, in, dest, false);
+        }
         staged.put(id, dest);
         return size;
     }

@@ -1,5 +1,6 @@
 package dev.grove.node.http;
 
+import dev.grove.node.fetch.FetchThrough;
 import dev.grove.node.store.ObjectStore;
 import dev.grove.protocol.error.ErrorCode;
 import dev.grove.protocol.error.GroveException;
@@ -47,6 +48,7 @@ public final class HttpServer implements AutoCloseable {
     private final ObjectStore store;
     private final List<StatusSource> statusSources;
     private final List<MetricsSource> metricsSources;
+    private final FetchThrough fetchThrough;
     private final HttpMetrics metrics = new HttpMetrics();
     private State state = State.NEW;
     private EventLoopGroup boss;
@@ -66,10 +68,21 @@ public final class HttpServer implements AutoCloseable {
      */
     public HttpServer(HttpServerOptions options, ObjectStore store, List<StatusSource> statusSources,
                       List<MetricsSource> metricsSources) {
+        this(options, store, statusSources, metricsSources, null);
+    }
+
+    /**
+     * @param fetchThrough fetches objects absent from the store and streams them to the device as they arrive
+     *                     (see {@code docs/http.md}, "Fetch-through"); null: an absent object is 404. Not owned: the
+     *                     caller closes it after this server.
+     */
+    public HttpServer(HttpServerOptions options, ObjectStore store, List<StatusSource> statusSources,
+                      List<MetricsSource> metricsSources, FetchThrough fetchThrough) {
         this.options = Objects.requireNonNull(options, "options");
         this.store = Objects.requireNonNull(store, "store");
         this.statusSources = List.copyOf(statusSources);
         this.metricsSources = List.copyOf(metricsSources);
+        this.fetchThrough = fetchThrough;
     }
 
     /** Binds and returns once the port is open; the address is then {@link #boundAddress()}. */
@@ -91,7 +104,7 @@ public final class HttpServer implements AutoCloseable {
         blocking.allowCoreThreadTimeOut(true);
         channels = new DefaultChannelGroup("grove-http", GlobalEventExecutor.INSTANCE);
         StatusReport status = new StatusReport(store, () -> bound, statusSources);
-        RouteResolver resolver = new RouteResolver(store, status, metrics, metricsSources);
+        RouteResolver resolver = new RouteResolver(store, status, metrics, metricsSources, fetchThrough, blocking);
         HttpChannelInitializer init = new HttpChannelInitializer(options, options.tls().orElse(null),
                 new ConnectionTracker(metrics, channels), resolver, blocking, metrics);
         try {

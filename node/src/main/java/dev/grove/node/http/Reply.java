@@ -5,11 +5,14 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
+import dev.grove.node.fetch.InflightObject;
 import java.nio.channels.FileChannel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * A response decided off the event loop, ready to be written on it. {@code headers} already carry
- * {@code Content-Length}. A {@link Body.FileSlice} owns its open {@link FileChannel}: whoever drops the reply without
+ * {@code Content-Length}. A {@link Body.FileSlice} (and a {@link Body.Streamed}) owns its open {@link FileChannel}: whoever drops the reply without
  * writing it calls {@link #discard()}.
  */
 record Reply(HttpResponseStatus status, HttpHeaders headers, Body body, boolean countsAsObject) {
@@ -26,6 +29,20 @@ record Reply(HttpResponseStatus status, HttpHeaders headers, Body body, boolean 
 
         /** A slice of an open file, sent zero-copy where possible. */
         record FileSlice(FileChannel channel, long offset, long length) implements Body {
+        }
+
+        /**
+         * An object still being fetched through: {@code [offset, offset + length)} streamed as it lands, reads on
+         * {@code blocking} (see {@link FetchStreamer}). Owns the reader handle.
+         */
+        record Streamed(InflightObject object, long offset, long length, Executor blocking) implements Body {
+        }
+
+        /**
+         * Not decided yet (an object being fetched through: its size or its verification is awaited). The real reply
+         * follows from {@code next}; the status of this placeholder is never sent.
+         */
+        record Awaited(CompletableFuture<Reply> next) implements Body {
         }
     }
 
@@ -45,12 +62,23 @@ record Reply(HttpResponseStatus status, HttpHeaders headers, Body body, boolean 
         if (body instanceof Body.FileSlice f) {
             return f.length();
         }
+        if (body instanceof Body.Streamed s) {
+            return s.length();
+        }
         return 0;
     }
 
     /** Closes the file of a reply that will not be written. */
     void discard() {
-        if (body instanceof Body.FileSlice f) {
+        if (body instanceof Body.Streamed s) {
+            s.object().close();
+        } else if (body instanceof Body.Awaited a) {
+            a.next().whenComplete((r, t) -> {
+                if (r != null) {
+                    r.discard();
+                }
+            });
+        } else if (body instanceof Body.FileSlice f) {
             try {
                 f.channel().close();
             } catch (IOException e) {

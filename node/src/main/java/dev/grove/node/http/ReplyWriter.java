@@ -21,7 +21,8 @@ import java.util.Date;
 /**
  * Writes a {@link Reply} on the channel's event loop. Files go out as a zero-copy {@link DefaultFileRegion}, or as
  * an {@link HttpChunkedInput} over a {@link ChunkedNioFile} when an {@link SslHandler} is in the pipeline (TLS
- * cannot use sendfile). The written message takes over the reply's file channel and closes it when released.
+ * cannot use sendfile). The written message takes over the reply's file channel and closes it when released. An
+ * object being fetched through goes out through a {@link FetchStreamer} as its bytes land.
  */
 final class ReplyWriter {
     private static final int CHUNK_BYTES = 16 * 1024;
@@ -35,6 +36,11 @@ final class ReplyWriter {
         headers.set(HttpHeaderNames.DATE, DateFormatter.format(new Date()));
         HttpUtil.setKeepAlive(headers, version, keepAlive);
         Reply.Body body = reply.body();
+        if (body instanceof Reply.Body.Streamed s) {
+            // the head goes out at once: newer clients abort a transfer that shows no progress for 30 s
+            ctx.writeAndFlush(new DefaultHttpResponse(version, reply.status(), headers));
+            return FetchStreamer.start(ctx, s);
+        }
         if (body instanceof Reply.Body.FileSlice f) {
             DefaultHttpResponse res = new DefaultHttpResponse(version, reply.status(), headers);
             ctx.write(res);

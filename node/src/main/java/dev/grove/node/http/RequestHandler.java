@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
  *       not GET/HEAD         -> 405
  *       RequestPath + Router -> 400/404 on the loop (pure)
  *       RouteResolver        -> on the blocking executor, then ReplyWriter on this channel's loop
+ *                               (an object being fetched through: Awaited, the reply follows when its size is known)
  *   write done -> keep-alive ? next() : close
  * </pre>
  * Body content of requests (there should be none) is released unread.
@@ -110,11 +111,13 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
         try {
             blocking.execute(() -> {
                 Reply reply = resolve(ctx, route, info, req);
-                try {
-                    ctx.channel().eventLoop().execute(() -> respond(ctx, req, reply, After.KEEP_ALIVE_IF_ASKED));
-                } catch (RejectedExecutionException e) {
-                    reply.discard(); // the loop is shutting down: the channel is gone
+                if (reply.body() instanceof Reply.Body.Awaited a) {
+                    // fetch-through: the reply is decided when the object's size (or the object) has arrived
+                    a.next().whenComplete((r, t) -> respondLater(ctx, req,
+                            t == null ? r : failed(ctx, req, t)));
+                    return;
                 }
+                respondLater(ctx, req, reply);
             });
         } catch (RejectedExecutionException e) {
             LOG.warn("{} blocking executor saturated; answering {}", ctx.channel(), HttpStatuses.ofOverload().code());
@@ -122,20 +125,34 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private void respondLater(ChannelHandlerContext ctx, HttpRequest req, Reply reply) {
+        try {
+            ctx.channel().eventLoop().execute(() -> respond(ctx, req, reply, After.KEEP_ALIVE_IF_ASKED));
+        } catch (RejectedExecutionException e) {
+            reply.discard(); // the loop is shutting down: the channel is gone
+        }
+    }
+
     private Reply resolve(ChannelHandlerContext ctx, Route route, RequestInfo info, HttpRequest req) {
         try {
             Reply r = resolver.resolve(route, info);
-            LOG.debug("{} {} {} -> {}", ctx.channel(), req.method(), req.uri(), r.status().code());
+            if (!(r.body() instanceof Reply.Body.Awaited)) {
+                LOG.debug("{} {} {} -> {}", ctx.channel(), req.method(), req.uri(), r.status().code());
+            }
             return r;
         } catch (Throwable t) {
-            HttpResponseStatus s = HttpStatuses.of(t);
-            if (s.code() >= 500) {
-                LOG.warn("{} {} {} -> {}", ctx.channel(), req.method(), req.uri(), s.code(), t);
-            } else {
-                LOG.debug("{} {} {} -> {}: {}", ctx.channel(), req.method(), req.uri(), s.code(), t.toString());
-            }
-            return Reply.empty(s);
+            return failed(ctx, req, t);
         }
+    }
+
+    private Reply failed(ChannelHandlerContext ctx, HttpRequest req, Throwable t) {
+        HttpResponseStatus s = HttpStatuses.of(t);
+        if (s.code() >= 500) {
+            LOG.warn("{} {} {} -> {}", ctx.channel(), req.method(), req.uri(), s.code(), t);
+        } else {
+            LOG.debug("{} {} {} -> {}: {}", ctx.channel(), req.method(), req.uri(), s.code(), t.toString());
+        }
+        return Reply.empty(s);
     }
 
     private void respond(ChannelHandlerContext ctx, HttpRequest req, Reply reply, After after) {

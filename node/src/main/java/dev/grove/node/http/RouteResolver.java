@@ -7,7 +7,13 @@ import dev.grove.protocol.error.GroveException;
 import dev.grove.protocol.ostree.Checksum;
 import dev.grove.protocol.ostree.ObjectId;
 import dev.grove.protocol.ostree.ObjectType;
+import dev.grove.node.fetch.FetchOptions;
+import dev.grove.node.fetch.FetchThrough;
+import dev.grove.node.fetch.InflightObject;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +22,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 
 /**
@@ -25,6 +35,9 @@ import java.util.zip.CRC32C;
  * <p>Files are opened with {@code O_NOFOLLOW} after a no-follow stat that must say "regular file"; files under
  * {@code deltas/} and {@code delta-indexes/} must also have a real path inside the repo's real path, so neither a
  * symlinked file nor a symlinked directory leads outside the repo.
+ *
+ * <p>With a {@link FetchThrough}, an object absent from the store is fetched through instead of answered 404: the
+ * reply is then {@link Reply.Body.Awaited}, decided once the object's size (or, for metadata, the object) is there.
  */
 final class RouteResolver {
     static final byte[] CONFIG = "[core]\nrepo_version=1\nmode=archive-z2\nindexed-deltas=true\n"
@@ -36,13 +49,26 @@ final class RouteResolver {
     private final StatusReport status;
     private final HttpMetrics metrics;
     private final List<MetricsSource> metricsSources;
+    private final FetchThrough fetchThrough;
+    private final Executor blocking;
     private volatile Path repoReal;
 
     RouteResolver(ObjectStore store, StatusReport status, HttpMetrics metrics, List<MetricsSource> metricsSources) {
+        this(store, status, metrics, metricsSources, null, null);
+    }
+
+    /**
+     * @param fetchThrough fetches absent objects; null: an absent object is 404
+     * @param blocking     where streamed bodies are read (needed with {@code fetchThrough})
+     */
+    RouteResolver(ObjectStore store, StatusReport status, HttpMetrics metrics, List<MetricsSource> metricsSources,
+                  FetchThrough fetchThrough, Executor blocking) {
         this.store = store;
         this.status = status;
         this.metrics = metrics;
         this.metricsSources = List.copyOf(metricsSources);
+        this.fetchThrough = fetchThrough;
+        this.blocking = blocking;
     }
 
     Reply resolve(Route route, RequestInfo req) throws IOException {
@@ -83,9 +109,15 @@ final class RouteResolver {
         if (route instanceof Route.StoredObject o) {
             distribution(o.distribution());
             ObjectId id = o.id();
-            Path p = store.path(id).orElseThrow(() -> notFound(id.toString()));
-            boolean mutable = !id.type().isContentAddressed();
-            return file(req, p, mutable, "\"" + id + "\"", id.type() != ObjectType.COMMIT_META);
+            Optional<Path> p = store.path(id);
+            if (p.isEmpty() && fetchThrough != null) {
+                Optional<InflightObject> inflight = fetchThrough.fetch(id);
+                if (inflight.isPresent()) {
+                    return fetched(req, inflight.get());
+                }
+                p = store.path(id); // stored in the meantime
+            }
+            return storedObject(req, id, p.orElseThrow(() -> notFound(id.toString())));
         }
         if (route instanceof Route.DeltaFile f) {
             distribution(f.distribution());
@@ -101,6 +133,56 @@ final class RouteResolver {
             return file(req, p, true, null, false);
         }
         throw new GroveException(ErrorCode.INTERNAL, "unhandled route: " + route);
+    }
+
+    private Reply storedObject(RequestInfo req, ObjectId id, Path p) throws IOException {
+        boolean mutable = !id.type().isContentAddressed();
+        return file(req, p, mutable, "\"" + id + "\"", id.type() != ObjectType.COMMIT_META);
+    }
+
+    /**
+     * An object being fetched through. Metadata (at most 10 MiB) is served once verified and stored, from the
+     * store, like any stored object. Content ({@code .filez}) is streamed as it lands, the head going out as soon
+     * as the first chunk tells the size. Waits are bounded by {@link FetchOptions#firstByteTimeout()} (then 500,
+     * which clients retry); absent at every source: 404; every source failed: 500. Never 503 or 429.
+     */
+    private Reply fetched(RequestInfo req, InflightObject inflight) {
+        ObjectId id = inflight.id();
+        long timeoutMs = fetchThrough.options().firstByteTimeout().toMillis();
+        CompletableFuture<Reply> next;
+        if (id.type().isMetadata()) {
+            next = inflight.stored().orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                    .whenComplete((v, t) -> inflight.close())
+                    .thenApplyAsync(v -> {
+                        try {
+                            return storedObject(req, id, store.path(id)
+                                    .orElseThrow(() -> notFound(id.toString())));
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }, blocking);
+        } else {
+            next = inflight.size().orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                    .thenApply(size -> streamed(req, inflight, size));
+            next.whenComplete((r, t) -> {
+                if (t != null) {
+                    inflight.close();
+                }
+            });
+        }
+        return new Reply(HttpResponseStatus.OK, new DefaultHttpHeaders(), new Reply.Body.Awaited(next), false);
+    }
+
+    private Reply streamed(RequestInfo req, InflightObject inflight, long size) {
+        Representation rep = new Representation(OCTETS, size, "\"" + inflight.id() + "\"", -1,
+                Representation.IMMUTABLE, true);
+        Conditionals.Decision d = Conditionals.decide(req, rep);
+        if (req.head() || d.length() == 0) {
+            inflight.close();
+            return new Reply(d.status(), d.headers(), Reply.NONE, false);
+        }
+        return new Reply(d.status(), d.headers(),
+                new Reply.Body.Streamed(inflight, d.offset(), d.length(), blocking), d.status().code() / 100 == 2);
     }
 
     private Path repoReal() throws IOException {

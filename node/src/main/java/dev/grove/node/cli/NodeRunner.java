@@ -1,13 +1,11 @@
 package dev.grove.node.cli;
 
+import dev.grove.node.Node;
 import dev.grove.node.config.NodeConfig;
-import dev.grove.node.http.HttpServer;
-import dev.grove.node.http.HttpServerOptions;
 import dev.grove.node.importer.ImportRequest;
 import dev.grove.node.importer.ImportResult;
 import dev.grove.node.importer.Importer;
 import dev.grove.node.store.RocksObjectStore;
-import dev.grove.protocol.error.ErrorCode;
 import dev.grove.protocol.error.GroveException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -19,51 +17,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What {@code grove node run} starts from a {@link NodeConfig}: the store, then the HTTP endpoint; closed in
- * reverse. Peer server, discovery and replication are not wired here yet: a node serves what its store holds.
+ * What {@code grove node run} starts from a {@link NodeConfig}: a {@link Node} (store, peer server, HTTP endpoint,
+ * replication from the seeder when configured), closed in reverse.
  */
 final class NodeRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRunner.class);
 
-    private final RocksObjectStore store;
-    private final HttpServer http;
+    private final Node node;
 
-    private NodeRunner(RocksObjectStore store, HttpServer http) {
-        this.store = store;
-        this.http = http;
+    private NodeRunner(Node node) {
+        this.node = node;
     }
 
-    /** Opens the store and binds the HTTP endpoint; returns once bound. */
+    /** Starts the node; returns once its servers are bound. */
     static NodeRunner start(NodeConfig config) {
         Objects.requireNonNull(config, "config");
-        RocksObjectStore store = NodeCommand.openStore(config.dataDir());
-        HttpServer http = null;
         try {
-            InetSocketAddress bind = config.http().listen().socketAddress();
-            if (bind.isUnresolved()) {
-                throw new GroveException(ErrorCode.CONFIG, "http.listen: cannot resolve " + config.http().listen());
-            }
-            http = new HttpServer(HttpServerOptions.defaults(bind), store);
-            http.start();
-        } catch (Exception e) {
-            // Netty rethrows bind failures as checked exceptions (e.g. NativeIoException) without declaring them.
-            if (http != null) {
-                http.close();
-            }
-            store.close();
-            if (e instanceof GroveException g) {
-                throw rootCauseMessage(g, config);
-            }
-            throw new GroveException(ErrorCode.IO, "http.listen " + config.http().listen() + ": cannot bind ("
-                    + e.getMessage() + ")", e);
+            return new NodeRunner(Node.start(config));
+        } catch (GroveException g) {
+            throw rootCauseMessage(g, config);
         }
-        if (config.seeder().address().isPresent() || !config.mirror().distributions().isEmpty()) {
-            LOG.warn("node {}: replication from the seeder and site peers is not wired into 'node run' yet; serving"
-                    + " only what the store at {} holds", config.nodeId(), config.dataDir());
-        }
-        LOG.info("node {} (site {}) serving {} on http://{}/", config.nodeId(), config.site(), config.dataDir(),
-                hostPort(http.boundAddress()));
-        return new NodeRunner(store, http);
     }
 
     /** A bind failure wrapped by the server says only "cannot bind": add why (address in use...). */
@@ -79,7 +52,7 @@ final class NodeRunner implements AutoCloseable {
     }
 
     InetSocketAddress httpAddress() {
-        return http.boundAddress();
+        return node.httpAddress();
     }
 
     static String hostPort(InetSocketAddress a) {
@@ -127,10 +100,6 @@ final class NodeRunner implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            http.close();
-        } finally {
-            store.close();
-        }
+        node.close();
     }
 }

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.handler.traffic.ChannelTrafficShapingHandler;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
@@ -12,6 +13,7 @@ import java.util.function.IntSupplier;
  * The one place that builds a peer connection's pipeline, for both server and client channels:
  *
  * <pre>
+ *   ChannelTrafficShapingHandler              when a read rate limit is set (client to the seeder)
  *   SslHandler (mutual TLS, fleet CA)         when TLS is configured
  *   FrameDecoder (bounded by maxFrameBytes)   per channel
  *   FrameEncoder                              shared
@@ -29,9 +31,18 @@ final class PeerChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final boolean server;
     private final IntSupplier peerPort;
     private final FrameEncoder encoder;
+    private final long readBytesPerSecond;
 
     PeerChannelInitializer(PeerOptions options, PeerRuntime runtime, PeerRequestHandler handler,
                            PeerSessionListener listener, boolean server, IntSupplier peerPort) {
+        this(options, runtime, handler, listener, server, peerPort, 0);
+    }
+
+    /** @param readBytesPerSecond inbound rate limit of each channel (a WAN link); 0: unlimited */
+    PeerChannelInitializer(PeerOptions options, PeerRuntime runtime, PeerRequestHandler handler,
+                           PeerSessionListener listener, boolean server, IntSupplier peerPort,
+                           long readBytesPerSecond) {
+        this.readBytesPerSecond = readBytesPerSecond;
         this.options = options;
         this.runtime = runtime;
         this.handler = handler;
@@ -45,6 +56,10 @@ final class PeerChannelInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         ChannelPipeline p = ch.pipeline();
+        if (readBytesPerSecond > 0) {
+            // under TLS: shapes the bytes that cross the link, not the decrypted ones
+            p.addLast("shaping", new ChannelTrafficShapingHandler(0, readBytesPerSecond, 250));
+        }
         if (ssl != null) {
             p.addLast("tls", ssl.newHandler(ch.alloc()));
         }

@@ -1,0 +1,235 @@
+package dev.grove.node;
+
+import dev.grove.node.config.HostPort;
+import dev.grove.node.config.NodeConfig;
+import dev.grove.node.http.HttpServer;
+import dev.grove.node.http.HttpServerOptions;
+import dev.grove.node.http.MetricsSource;
+import dev.grove.node.http.StatusSource;
+import dev.grove.node.peer.PeerClient;
+import dev.grove.node.peer.PeerOptions;
+import dev.grove.node.peer.PeerServer;
+import dev.grove.node.peer.PeerSessionListener;
+import dev.grove.node.peer.StoreRequestHandler;
+import dev.grove.node.replicate.ReplicationOptions;
+import dev.grove.node.replicate.ReplicationStatus;
+import dev.grove.node.replicate.Replicator;
+import dev.grove.node.replicate.SummaryGate;
+import dev.grove.node.store.RocksObjectStore;
+import dev.grove.node.tls.Revocations;
+import dev.grove.protocol.error.ConfigException;
+import dev.grove.protocol.error.ErrorCode;
+import dev.grove.protocol.error.GroveException;
+import dev.grove.protocol.sign.OpenPgpVerifier;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's composition root. {@link #start} opens, in order: the store ({@code data_dir}), the peer server
+ * ({@code [peer] listen}, answering site peers from the store), the device HTTP endpoint ({@code [http] listen},
+ * with the {@code replication} and {@code peer} sections of {@code /status} and the replication counters in
+ * {@code /metrics}), and, when {@code [seeder] address} and {@code [mirror] distributions} are set, replication
+ * from the seeder (its connection read-limited to {@code [wan] rate_limit}). {@link #close()} stops them in
+ * reverse. Thread-safe.
+ *
+ * <pre>
+ *   Node node = Node.start(config);                       // or start(config, ReplicationOptions)
+ *   node.httpAddress(); node.peerAddress();               // bound ports (config port 0 picks free ones)
+ *   node.replication().map(ReplicationStatus::snapshot);  // what /status shows under "replication"
+ *   node.close();
+ * </pre>
+ */
+public final class Node implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+    /** The {@code peer} section of {@code /status}. */
+    public record PeerStatus(String address, int port, int sessions) {
+    }
+
+    private final NodeConfig config;
+    private final RocksObjectStore store;
+    private final PeerServer peerServer;
+    private final StoreRequestHandler handler;
+    private final HttpServer http;
+    private final PeerClient client;
+    private final Replicator replicator;
+    private final ReplicationStatus status;
+    private boolean closed;
+
+    private Node(NodeConfig config, RocksObjectStore store, PeerServer peerServer, StoreRequestHandler handler,
+                 HttpServer http, PeerClient client, Replicator replicator, ReplicationStatus status) {
+        this.config = config;
+        this.store = store;
+        this.peerServer = peerServer;
+        this.handler = handler;
+        this.http = http;
+        this.client = client;
+        this.replicator = replicator;
+        this.status = status;
+    }
+
+    /** Starts with the default replication options. */
+    public static Node start(NodeConfig config) {
+        return start(config, ReplicationOptions.defaults());
+    }
+
+    /** Opens and binds everything; returns once the servers are bound (replication goes on in the background). */
+    public static Node start(NodeConfig config, ReplicationOptions replication) {
+        java.util.Objects.requireNonNull(config, "config");
+        java.util.Objects.requireNonNull(replication, "replication");
+        RocksObjectStore store;
+        try {
+            store = RocksObjectStore.open(config.dataDir(), replication.clock());
+        } catch (IOException e) {
+            throw new GroveException(ErrorCode.STORAGE, "cannot open store at " + config.dataDir() + ": "
+                    + e.getMessage(), e);
+        }
+        List<AutoCloseable> opened = new ArrayList<>();
+        opened.add(store);
+        try {
+            Revocations revocations = new Revocations();
+            PeerOptions peerOptions = PeerOptions.forNode(config, revocations);
+            StoreRequestHandler handler = new StoreRequestHandler(store);
+            PeerServer peerServer = new PeerServer(peerOptions, handler).start();
+            opened.add(peerServer);
+            InetSocketAddress peerBound = peerServer.boundAddress();
+
+            boolean replicate = config.seeder().address().isPresent() && !config.mirror().distributions().isEmpty();
+            ReplicationStatus status = null;
+            SummaryGate gate = null;
+            if (replicate) {
+                var fleetKey = config.trust().fleetKey().orElseThrow(() -> new ConfigException(
+                        "trust.fleet_key: required to replicate from the seeder (the OpenPGP key summaries are"
+                                + " signed with)"));
+                gate = new SummaryGate(OpenPgpVerifier.load(fleetKey), replication.clock());
+                status = new ReplicationStatus(config.seeder().address().get().toString(),
+                        config.mirror().distributions(), replication.clock());
+            }
+            AtomicReference<HttpServer> httpRef = new AtomicReference<>();
+            List<StatusSource> sections = new ArrayList<>();
+            sections.add(StatusSource.of("peer", () -> new PeerStatus(peerBound.getAddress().getHostAddress(),
+                    peerBound.getPort(), peerServer.sessions().size())));
+            List<MetricsSource> metrics = new ArrayList<>();
+            metrics.add(out -> {
+                HttpServer h = httpRef.get();
+                long sent = h == null ? 0 : h.metrics().snapshot().bytesSent();
+                out.append("# HELP grove_lan_bytes_out_total Bytes the device endpoint sent\n");
+                out.append("# TYPE grove_lan_bytes_out_total counter\n");
+                out.append("grove_lan_bytes_out_total ").append(sent).append('\n');
+            });
+            if (status != null) {
+                ReplicationStatus s = status;
+                sections.add(StatusSource.of("replication", s::snapshot));
+                metrics.add(s::appendPrometheus);
+            }
+            InetSocketAddress bind = config.http().listen().socketAddress();
+            if (bind.isUnresolved()) {
+                throw new GroveException(ErrorCode.CONFIG, "http.listen: cannot resolve " + config.http().listen());
+            }
+            HttpServer http = new HttpServer(HttpServerOptions.defaults(bind), store, sections, metrics);
+            opened.add(http);
+            http.start();
+            httpRef.set(http);
+
+            PeerClient client = null;
+            Replicator replicator = null;
+            if (replicate) {
+                // the Hello announces the ports actually bound
+                PeerOptions clientOptions = peerOptions.withListen(HostPort.of(peerBound.getAddress().getHostAddress(),
+                        peerBound.getPort()));
+                client = new PeerClient(clientOptions, handler, PeerSessionListener.NONE,
+                        config.wan().rateLimit().bytesPerSecond());
+                opened.add(client);
+                replicator = new Replicator(store, client, config.seeder().address().get(),
+                        config.mirror().distributions(), gate, status, replication, handler::published);
+                opened.add(replicator);
+                replicator.start();
+            }
+            LOG.info("node {} (site {}) up: devices at http://{}:{}/repos/, peers at {}:{}, {}", config.nodeId(),
+                    config.site(), http.boundAddress().getAddress().getHostAddress(), http.boundAddress().getPort(),
+                    peerBound.getAddress().getHostAddress(), peerBound.getPort(),
+                    replicate ? "mirroring " + config.mirror().distributions() + " from "
+                            + config.seeder().address().get() : "serving the store only (no seeder or mirror set)");
+            return new Node(config, store, peerServer, handler, http, client, replicator, status);
+        } catch (RuntimeException e) {
+            closeAll(opened);
+            throw e;
+        } catch (Exception e) {
+            // Netty rethrows bind failures as checked exceptions without declaring them
+            closeAll(opened);
+            throw new GroveException(ErrorCode.IO, "node: cannot start: " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeAll(List<AutoCloseable> opened) {
+        for (int i = opened.size() - 1; i >= 0; i--) {
+            try {
+                opened.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("node: closing {} failed", opened.get(i).getClass().getSimpleName(), e);
+            }
+        }
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    public RocksObjectStore store() {
+        return store;
+    }
+
+    public InetSocketAddress httpAddress() {
+        return http.boundAddress();
+    }
+
+    public InetSocketAddress peerAddress() {
+        return peerServer.boundAddress();
+    }
+
+    /** Serves the store to site peers; tells subscribers when a distribution is republished. */
+    public StoreRequestHandler peerHandler() {
+        return handler;
+    }
+
+    public HttpServer http() {
+        return http;
+    }
+
+    /** Replication progress; empty when the node does not replicate (no seeder or nothing mirrored). */
+    public Optional<ReplicationStatus> replication() {
+        return Optional.ofNullable(status);
+    }
+
+    /** The replicator; empty when the node does not replicate. */
+    public Optional<Replicator> replicator() {
+        return Optional.ofNullable(replicator);
+    }
+
+    /** Stops replication, the peer client, the HTTP endpoint and the peer server, then closes the store. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<AutoCloseable> parts = new ArrayList<>();
+        parts.add(store);
+        parts.add(peerServer);
+        parts.add(http);
+        if (client != null) {
+            parts.add(client);
+        }
+        if (replicator != null) {
+            parts.add(replicator);
+        }
+        closeAll(parts);
+        LOG.info("node {} stopped", config.nodeId());
+    }
+}

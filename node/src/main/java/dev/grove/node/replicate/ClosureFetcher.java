@@ -1,0 +1,229 @@
+package dev.grove.node.replicate;
+
+import dev.grove.node.peer.PeerSession;
+import dev.grove.node.store.ObjectStore;
+import dev.grove.protocol.error.ErrorCode;
+import dev.grove.protocol.error.GroveException;
+import dev.grove.protocol.error.MissingObjectException;
+import dev.grove.protocol.ostree.Checksum;
+import dev.grove.protocol.ostree.Commit;
+import dev.grove.protocol.ostree.DirTree;
+import dev.grove.protocol.ostree.ObjectId;
+import dev.grove.protocol.ostree.ObjectType;
+import dev.grove.protocol.wire.PeerMessage;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fetches what a commit's closure lacks over one session, then its detached metadata:
+ *
+ * <pre>
+ *   commit (+ commitmeta)            one request
+ *   root dirtree + dirmeta           one request per tree level (breadth first): the plan grows early
+ *   ...
+ *   content (.filez)                 batches of up to batchObjects, pipelineDepth requests outstanding
+ *   rejected objects                 asked again once from offset 0; failing twice is an error
+ * </pre>
+ *
+ * Every step first drops what the store already holds (one multi-get). Runs on the caller's thread (the
+ * replicator's worker, never an event loop) and blocks on the session's futures. Not thread-safe.
+ */
+final class ClosureFetcher {
+    private static final Logger LOG = LoggerFactory.getLogger(ClosureFetcher.class);
+
+    private final PeerSession session;
+    private final ObjectStore store;
+    private final Path partialDir;
+    private final ReplicationStatus status;
+    private final ReplicationStatus.Progress progress;
+    private final ReplicationOptions options;
+
+    ClosureFetcher(PeerSession session, ObjectStore store, Path partialDir, ReplicationStatus status,
+                   ReplicationStatus.Progress progress, ReplicationOptions options) {
+        this.session = session;
+        this.store = store;
+        this.partialDir = partialDir;
+        this.status = status;
+        this.progress = progress;
+        this.options = options;
+    }
+
+    /** Makes {@code commit}'s closure complete in the store, and refreshes its commitmeta. */
+    void fetch(Checksum commit) {
+        ObjectId commitId = ObjectId.of(commit, ObjectType.COMMIT);
+        ObjectId metaId = ObjectId.of(commit, ObjectType.COMMIT_META);
+        // commitmeta is not content-addressed and the seeder may re-sign: always take its current one
+        List<ObjectId> first = new ArrayList<>();
+        if (!store.has(commitId)) {
+            first.add(commitId);
+        }
+        first.add(metaId);
+        fetchBatch(first, Set.of(metaId));
+        if (store.isComplete(commit)) {
+            return;
+        }
+        Commit c = Commit.parse(store.readMetadata(commitId).orElseThrow(
+                () -> new MissingObjectException(commitId.toString(), "commit after fetching it")));
+        Set<ObjectId> content = new LinkedHashSet<>();
+        List<ObjectId> level = List.of(ObjectId.of(c.rootDirTree(), ObjectType.DIR_TREE),
+                ObjectId.of(c.rootDirMeta(), ObjectType.DIR_META));
+        Set<ObjectId> seen = new java.util.HashSet<>(level);
+        while (!level.isEmpty()) {
+            fetchBatch(absent(level), Set.of());
+            List<ObjectId> next = new ArrayList<>();
+            for (ObjectId id : level) {
+                if (id.type() != ObjectType.DIR_TREE) {
+                    continue;
+                }
+                DirTree tree = DirTree.parse(store.readMetadata(id).orElseThrow(
+                        () -> new MissingObjectException(id.toString(), "dirtree after fetching it")));
+                for (DirTree.FileEntry f : tree.files()) {
+                    content.add(ObjectId.of(f.checksum(), ObjectType.FILE));
+                }
+                for (DirTree.DirEntry d : tree.dirs()) {
+                    ObjectId t = ObjectId.of(d.tree(), ObjectType.DIR_TREE);
+                    ObjectId m = ObjectId.of(d.meta(), ObjectType.DIR_META);
+                    if (seen.add(t)) {
+                        next.add(t);
+                    }
+                    if (seen.add(m)) {
+                        next.add(m);
+                    }
+                }
+            }
+            level = next;
+        }
+        fetchPipelined(absent(content));
+        if (!store.isComplete(commit)) {
+            List<ObjectId> missing = store.missing(commit);
+            throw new MissingObjectException(missing.isEmpty() ? commit.toString() : missing.get(0).toString(),
+                    "closure of " + commit + " still lacks " + missing.size() + " object(s) after fetching");
+        }
+    }
+
+    private List<ObjectId> absent(Collection<ObjectId> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        Set<ObjectId> present = store.hasAll(ids);
+        List<ObjectId> out = new ArrayList<>(ids.size() - present.size());
+        for (ObjectId id : ids) {
+            if (!present.contains(id)) {
+                out.add(id);
+            }
+        }
+        return out;
+    }
+
+    /** One request; rejected objects asked once more from 0; NotFound fatal unless {@code optional}. */
+    private void fetchBatch(List<ObjectId> ids, Set<ObjectId> optional) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        progress.planned(ids.size() - optional.size());
+        StoreReceiver r = receiver();
+        await(session.want(refs(ids), r));
+        check(r, optional);
+    }
+
+    /** Content: batches with up to {@code pipelineDepth} requests on the wire at once. */
+    private void fetchPipelined(List<ObjectId> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        progress.planned(ids.size());
+        LOG.debug("fetching {} content objects in batches of {}", ids.size(), options.batchObjects());
+        Deque<Pending> inFlight = new ArrayDeque<>();
+        List<StoreReceiver> receivers = new ArrayList<>();
+        for (int from = 0; from < ids.size(); from += options.batchObjects()) {
+            List<ObjectId> batch = ids.subList(from, Math.min(ids.size(), from + options.batchObjects()));
+            while (inFlight.size() >= options.pipelineDepth()) {
+                await(inFlight.removeFirst().done());
+            }
+            StoreReceiver r = receiver();
+            receivers.add(r);
+            inFlight.addLast(new Pending(session.want(refs(batch), r)));
+        }
+        while (!inFlight.isEmpty()) {
+            await(inFlight.removeFirst().done());
+        }
+        for (StoreReceiver r : receivers) {
+            check(r, Set.of());
+        }
+    }
+
+    private record Pending(CompletableFuture<Void> done) {
+    }
+
+    private void check(StoreReceiver r, Set<ObjectId> optional) {
+        Set<ObjectId> notFound = new LinkedHashSet<>(r.notFound());
+        notFound.removeAll(optional);
+        if (!notFound.isEmpty()) {
+            ObjectId first = notFound.iterator().next();
+            throw new MissingObjectException(first.toString(), "the seeder does not have " + notFound.size()
+                    + " object(s) its summary needs");
+        }
+        List<ObjectId> rejected = new ArrayList<>(r.rejected());
+        if (rejected.isEmpty()) {
+            return;
+        }
+        LOG.warn("{} object(s) failed verification; asking once more from offset 0", rejected.size());
+        StoreReceiver again = receiver();
+        await(session.want(rejected.stream().map(PeerMessage.ObjectRef::of).toList(), again));
+        if (!again.rejected().isEmpty() || !again.notFound().isEmpty()) {
+            ObjectId bad = again.rejected().isEmpty() ? again.notFound().iterator().next()
+                    : again.rejected().iterator().next();
+            throw new GroveException(ErrorCode.CHECKSUM_MISMATCH, "object " + bad
+                    + " failed verification twice (refetch from offset 0 did not help)");
+        }
+    }
+
+    private StoreReceiver receiver() {
+        return new StoreReceiver(store, partialDir, status, progress);
+    }
+
+    private List<PeerMessage.ObjectRef> refs(List<ObjectId> ids) {
+        List<PeerMessage.ObjectRef> out = new ArrayList<>(ids.size());
+        for (ObjectId id : ids) {
+            long offset = id.type().isMetadata() ? 0 : StoreReceiver.resumeOffset(partialDir, id);
+            out.add(new PeerMessage.ObjectRef(id, offset));
+        }
+        return out;
+    }
+
+    /** Waits for a request; a stalled one (nothing for the request timeout) fails so the link is re-made. */
+    static void await(CompletableFuture<?> f, Duration timeout) {
+        try {
+            f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GroveException(ErrorCode.IO, "replication interrupted", e);
+        } catch (TimeoutException e) {
+            f.cancel(false);
+            throw new GroveException(ErrorCode.IO, "request to the seeder took longer than " + timeout, e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof GroveException g) {
+                throw g;
+            }
+            throw new GroveException(ErrorCode.IO, "request to the seeder failed: " + c.getMessage(), c);
+        }
+    }
+
+    private void await(CompletableFuture<?> f) {
+        await(f, options.requestTimeout());
+    }
+}

@@ -1,0 +1,370 @@
+package dev.grove.node.replicate;
+
+import dev.grove.node.config.HostPort;
+import dev.grove.node.peer.PeerClient;
+import dev.grove.node.peer.PeerSession;
+import dev.grove.node.store.Distribution;
+import dev.grove.node.store.ObjectStore;
+import dev.grove.protocol.error.ErrorCode;
+import dev.grove.protocol.error.GroveException;
+import dev.grove.protocol.ostree.Checksum;
+import dev.grove.protocol.ostree.Summary;
+import dev.grove.protocol.wire.PeerMessage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a node's mirrored distributions in step with the seeder.
+ *
+ * <pre>
+ *   link:   connect --ok--> subscribe(distributions) + getSummary each --> poll every pollInterval
+ *             ^  \--fail--> wait backoff(attempt) (full jitter, capped) --/
+ *             \------------ session closed (idle timeout, reset, seeder restart) <----------------/
+ *
+ *   per summary (one worker thread, newest offer per distribution wins):
+ *     same bytes as published ---------------------------> nothing to do
+ *     same bytes as the target being fetched -----------> resume it
+ *     else SummaryGate: signature, serial > held, not expired
+ *          refused --> count, lastError, WARN; keep serving what was published
+ *          accepted --> target: PLANNING -> FETCHING (closures, then deltas) -> publish verbatim -> PUBLISHED
+ *          failure  --> FAILED, lastError; retried after a backoff, and on every reconnect or poll
+ * </pre>
+ *
+ * Thread-safe. Does not own the store or the peer client; {@link #close()} stops its own threads and session.
+ */
+public final class Replicator implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
+
+    private record Target(PeerMessage.Summary message, Summary summary, long serial) {
+    }
+
+    private final ObjectStore store;
+    private final PeerClient client;
+    private final HostPort seeder;
+    private final List<String> distributions;
+    private final SummaryGate gate;
+    private final ReplicationStatus status;
+    private final ReplicationOptions options;
+    private final Consumer<String> onPublished;
+    private final Path partialDir;
+    private final ScheduledExecutorService timer;
+    private final ExecutorService worker;
+    private final Map<String, PeerMessage.Summary> pending = new ConcurrentHashMap<>();
+    private final Map<String, Target> targets = new ConcurrentHashMap<>();
+    private final Map<String, Integer> failures = new ConcurrentHashMap<>();
+    private volatile PeerSession session;
+    private volatile boolean closed;
+    private int connectAttempt;
+
+    /**
+     * @param client      connects to the seeder (its options carry the node's identity, TLS and WAN rate limit)
+     * @param onPublished told the name of each distribution once a new summary is published (to push it to site
+     *                    peers)
+     */
+    public Replicator(ObjectStore store, PeerClient client, HostPort seeder, List<String> distributions,
+                      SummaryGate gate, ReplicationStatus status, ReplicationOptions options,
+                      Consumer<String> onPublished) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.client = Objects.requireNonNull(client, "client");
+        this.seeder = Objects.requireNonNull(seeder, "seeder");
+        this.distributions = List.copyOf(distributions);
+        this.gate = Objects.requireNonNull(gate, "gate");
+        this.status = Objects.requireNonNull(status, "status");
+        this.options = Objects.requireNonNull(options, "options");
+        this.onPublished = Objects.requireNonNull(onPublished, "onPublished");
+        this.partialDir = store.repoDir().resolve("tmp").resolve("partial");
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "grove-replicate-link"));
+        this.worker = Executors.newSingleThreadExecutor(r -> thread(r, "grove-replicate"));
+    }
+
+    private static Thread thread(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Shows what is served and starts connecting; returns at once. */
+    public Replicator start() {
+        for (String d : distributions) {
+            store.distribution(d).ifPresent(dist -> {
+                ReplicationStatus.Progress p = status.of(d);
+                p.served(SummaryGate.serialOf(dist.summary()).orElse(0), commits(dist.refs()));
+                p.state(ReplicationStatus.State.PUBLISHED);
+            });
+        }
+        LOG.info("replicating {} from the seeder at {}", distributions, seeder);
+        timer.execute(this::connect);
+        long poll = options.pollInterval().toMillis();
+        timer.scheduleWithFixedDelay(this::poll, poll, poll, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    public ReplicationStatus status() {
+        return status;
+    }
+
+    /** The open session to the seeder, if any (tests, diagnostics). */
+    public Optional<PeerSession> session() {
+        PeerSession s = session;
+        return s != null && s.isOpen() ? Optional.of(s) : Optional.empty();
+    }
+
+    private void connect() {
+        if (closed) {
+            return;
+        }
+        client.connect(seeder).whenComplete((s, err) -> {
+            if (err != null) {
+                status.connected(false);
+                Duration delay = options.backoff(connectAttempt++);
+                LOG.warn("seeder {}: cannot connect ({}); next attempt in {} ms", seeder, rootMessage(err),
+                        delay.toMillis());
+                schedule(this::connect, delay);
+                return;
+            }
+            if (closed) {
+                s.close();
+                return;
+            }
+            connectAttempt = 0;
+            session = s;
+            status.connected(true);
+            LOG.info("seeder {}: connected as {}", seeder, s.remote());
+            s.closeFuture().whenComplete((v, e) -> disconnected(s));
+            s.subscribe(distributions, this::offer).whenComplete((v, e) -> {
+                if (e != null) {
+                    LOG.debug("seeder {}: subscribe failed: {}", seeder, rootMessage(e));
+                }
+            });
+            askSummaries(s);
+        });
+    }
+
+    private void disconnected(PeerSession s) {
+        if (session != s) {
+            return;
+        }
+        session = null;
+        status.connected(false);
+        if (closed) {
+            return;
+        }
+        Duration delay = options.backoff(connectAttempt++);
+        LOG.warn("seeder {}: connection lost; reconnecting in {} ms", seeder, delay.toMillis());
+        schedule(this::connect, delay);
+    }
+
+    private void poll() {
+        PeerSession s = session;
+        if (s != null && s.isOpen()) {
+            askSummaries(s);
+        }
+    }
+
+    private void askSummaries(PeerSession s) {
+        for (String d : distributions) {
+            s.getSummary(d).whenComplete((m, e) -> {
+                if (e != null) {
+                    Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    if (c instanceof GroveException g && g.code() == ErrorCode.NOT_FOUND) {
+                        status.of(d).error("the seeder does not publish " + d);
+                    }
+                    LOG.debug("seeder {}: summary of {}: {}", seeder, d, rootMessage(e));
+                } else {
+                    offer(m);
+                }
+            });
+        }
+    }
+
+    /**
+     * Hands a summary to the worker as if the seeder had pushed it (the gate decides). Newest offer per
+     * distribution wins while the worker is busy.
+     */
+    public void offer(PeerMessage.Summary summary) {
+        Objects.requireNonNull(summary, "summary");
+        if (closed || !distributions.contains(summary.distribution())) {
+            LOG.debug("summary of {} ignored (not mirrored)", summary.distribution());
+            return;
+        }
+        pending.put(summary.distribution(), summary);
+        try {
+            worker.execute(this::drain);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("replicator closed; summary of {} dropped", summary.distribution());
+        }
+    }
+
+    private void drain() {
+        for (String d : distributions) {
+            PeerMessage.Summary m = pending.remove(d);
+            if (m != null && !closed) {
+                process(d, m);
+            }
+        }
+    }
+
+    private void process(String d, PeerMessage.Summary m) {
+        ReplicationStatus.Progress p = status.of(d);
+        Optional<Distribution> held = store.distribution(d);
+        if (held.isPresent() && sameBytes(held.get().summary(), held.get().summarySig(), m)) {
+            Target t = targets.get(d);
+            if (t == null) {
+                return; // what we serve is what the seeder publishes
+            }
+        }
+        Target t = targets.get(d);
+        if (t == null || !sameBytes(t.message().summary(), t.message().summarySig(), m)) {
+            OptionalLong heldSerial = held.map(h -> SummaryGate.serialOf(h.summary())).orElse(OptionalLong.empty());
+            if (t != null) {
+                heldSerial = OptionalLong.of(Math.max(heldSerial.orElse(Long.MIN_VALUE), t.serial()));
+            }
+            SummaryGate.Verdict v = gate.check(d, m.summary(), m.summarySig(), heldSerial);
+            if (!v.accepted()) {
+                status.refused(v.refusal().get());
+                p.refusal("summary refused (" + v.refusal().get() + "): " + v.message());
+                if (held.isEmpty() && t == null) {
+                    p.state(ReplicationStatus.State.REFUSED);
+                }
+                LOG.warn("distribution {}: summary refused ({}): {}; still serving {}", d, v.refusal().get(),
+                        v.message(), held.map(h -> "serial " + SummaryGate.serialOf(h.summary()).orElse(0))
+                                .orElse("nothing"));
+                return;
+            }
+            t = new Target(m, v.summary().get(), v.serial());
+            targets.put(d, t);
+            Map<String, String> commits = new TreeMap<>();
+            t.summary().refs().forEach(r -> commits.put(r.name(), r.commit().toString()));
+            p.target(t.serial(), commits);
+            LOG.info("distribution {}: summary serial {} accepted, replicating {} ref(s)", d, t.serial(),
+                    commits.size());
+        }
+        sync(d, t, p);
+    }
+
+    private void sync(String d, Target t, ReplicationStatus.Progress p) {
+        PeerSession s = session;
+        if (s == null || !s.isOpen()) {
+            p.error("not connected to the seeder " + seeder + "; waiting to reconnect");
+            p.state(ReplicationStatus.State.FAILED);
+            return;
+        }
+        try {
+            p.state(ReplicationStatus.State.PLANNING);
+            ClosureFetcher closures = new ClosureFetcher(s, store, partialDir, status, p, options);
+            Map<String, Checksum> refs = new LinkedHashMap<>();
+            for (Summary.RefEntry r : t.summary().refs()) {
+                refs.put(r.name(), r.commit());
+            }
+            p.state(ReplicationStatus.State.FETCHING);
+            for (Checksum c : new java.util.LinkedHashSet<>(refs.values())) {
+                closures.fetch(c);
+            }
+            new DeltaFetcher(s, store, partialDir, status, p, options.requestTimeout()).fetch(t.summary());
+            if (closed) {
+                return;
+            }
+            store.publish(Distribution.of(d, refs, t.message().summary(), t.message().summarySig()));
+            targets.remove(d, t);
+            failures.remove(d);
+            Map<String, String> commits = new TreeMap<>();
+            refs.forEach((k, v) -> commits.put(k, v.toString()));
+            p.served(t.serial(), commits);
+            p.state(ReplicationStatus.State.PUBLISHED);
+            LOG.info("distribution {}: published summary serial {} ({})", d, t.serial(), commits);
+            try {
+                onPublished.accept(d);
+            } catch (RuntimeException e) {
+                LOG.warn("distribution {}: publish listener failed", d, e);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (closed) {
+                return;
+            }
+            int n = failures.merge(d, 1, Integer::sum);
+            Duration delay = options.backoff(n);
+            p.error(rootMessage(e));
+            p.state(ReplicationStatus.State.FAILED);
+            LOG.warn("distribution {}: replication of serial {} failed ({}); retrying in {} ms", d, t.serial(),
+                    rootMessage(e), delay.toMillis());
+            schedule(() -> {
+                if (targets.get(d) == t) {
+                    offer(t.message());
+                }
+            }, delay);
+        }
+    }
+
+    private void schedule(Runnable r, Duration delay) {
+        if (closed) {
+            return;
+        }
+        try {
+            timer.schedule(r, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("replicator closed; not rescheduling");
+        }
+    }
+
+    private static boolean sameBytes(byte[] summary, Optional<byte[]> sig, PeerMessage.Summary m) {
+        return Arrays.equals(summary, m.summary()) && sig.isPresent() == m.summarySig().isPresent()
+                && (sig.isEmpty() || Arrays.equals(sig.get(), m.summarySig().get()));
+    }
+
+    private static Map<String, String> commits(Map<String, Checksum> refs) {
+        Map<String, String> out = new TreeMap<>();
+        refs.forEach((k, v) -> out.put(k, v.toString()));
+        return out;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable c = e;
+        while ((c instanceof CompletionException || c instanceof java.util.concurrent.ExecutionException)
+                && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+    }
+
+    /** Stops polling and reconnecting, closes the session (open requests fail) and waits for the worker. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        timer.shutdownNow();
+        PeerSession s = session;
+        if (s != null) {
+            s.close();
+        }
+        worker.shutdown();
+        try {
+            if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
+                worker.shutdownNow();
+                worker.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("replication from {} stopped", seeder);
+    }
+}

@@ -41,9 +41,15 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         ctx.channel().config().setAutoRead(false);
         try {
             workers.execute(() -> {
-                AdminResponse r = routes.handle(method, path, query, body);
+                AdminResponse r;
+                try {
+                    r = routes.handle(method, path, query, body);
+                } catch (Throwable t) { // an Error must still answer, or the client waits forever
+                    r = AdminErrors.of(t);
+                }
+                AdminResponse response = r;
                 ctx.executor().execute(() -> {
-                    AdminHttp.write(ctx, r, keepAlive);
+                    AdminHttp.write(ctx, response, keepAlive);
                     ctx.channel().config().setAutoRead(true);
                 });
             });

@@ -23,9 +23,11 @@ import java.util.Optional;
  *                        of it has passed
  * @param taskThreads     long operations that run at once
  * @param clock           time source (tests)
+ * @param peerBind        where nodes connect (peer protocol, mutual TLS with a certificate from the fleet CA in
+ *                        {@code <dataDir>/fleet}); port 0 picks a free one
  */
 public record SeederOptions(Path dataDir, InetSocketAddress httpBind, Optional<Path> keyDir, KeyType keyType,
-                            Duration summaryValidity, int taskThreads, Clock clock) {
+                            Duration summaryValidity, int taskThreads, Clock clock, InetSocketAddress peerBind) {
     public static final Duration DEFAULT_SUMMARY_VALIDITY = Duration.ofDays(7);
     public static final int DEFAULT_TASK_THREADS = 2;
 
@@ -36,6 +38,7 @@ public record SeederOptions(Path dataDir, InetSocketAddress httpBind, Optional<P
         Objects.requireNonNull(keyType, "keyType");
         Objects.requireNonNull(summaryValidity, "summaryValidity");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(peerBind, "peerBind");
         if (summaryValidity.toSeconds() < 60) {
             throw new GroveException(ErrorCode.CONFIG, "summaryValidity: " + summaryValidity
                     + " (expected: at least a minute)");
@@ -45,16 +48,32 @@ public record SeederOptions(Path dataDir, InetSocketAddress httpBind, Optional<P
         }
     }
 
-    /** RSA-3072 key in {@code <dataDir>/keys}, 7-day summaries, 2 task threads, the system clock. */
+    /**
+     * RSA-3072 key in {@code <dataDir>/keys}, 7-day summaries, 2 task threads, the system clock, the peer endpoint on
+     * the HTTP server's address with a free port.
+     */
     public static SeederOptions defaults(Path dataDir, InetSocketAddress httpBind) {
         return new SeederOptions(dataDir, httpBind, Optional.empty(), KeyType.RSA_3072, DEFAULT_SUMMARY_VALIDITY,
-                DEFAULT_TASK_THREADS, Clock.systemUTC());
+                DEFAULT_TASK_THREADS, Clock.systemUTC(), new InetSocketAddress(httpBind.getAddress(), 0));
+    }
+
+    /** As {@link #SeederOptions(Path, InetSocketAddress, Optional, KeyType, Duration, int, Clock, InetSocketAddress)}
+     * with the peer endpoint on the HTTP server's address and a free port. */
+    public SeederOptions(Path dataDir, InetSocketAddress httpBind, Optional<Path> keyDir, KeyType keyType,
+                         Duration summaryValidity, int taskThreads, Clock clock) {
+        this(dataDir, httpBind, keyDir, keyType, summaryValidity, taskThreads, clock,
+                new InetSocketAddress(Objects.requireNonNull(httpBind, "httpBind").getAddress(), 0));
     }
 
     /** From the seeder's configuration file (data directory, {@code [http]}, {@code [signing]}). */
     public static SeederOptions from(SeederConfig config) {
         return new SeederOptions(config.dataDir(), config.http().listen().socketAddress(), config.signing().keyDir(),
-                KeyType.RSA_3072, DEFAULT_SUMMARY_VALIDITY, DEFAULT_TASK_THREADS, Clock.systemUTC());
+                KeyType.RSA_3072, DEFAULT_SUMMARY_VALIDITY, DEFAULT_TASK_THREADS, Clock.systemUTC(),
+                config.peer().listen().socketAddress());
+    }
+
+    public SeederOptions withPeerBind(InetSocketAddress bind) {
+        return new SeederOptions(dataDir, httpBind, keyDir, keyType, summaryValidity, taskThreads, clock, bind);
     }
 
     public Path effectiveKeyDir() {
@@ -62,14 +81,14 @@ public record SeederOptions(Path dataDir, InetSocketAddress httpBind, Optional<P
     }
 
     public SeederOptions withKeyType(KeyType type) {
-        return new SeederOptions(dataDir, httpBind, keyDir, type, summaryValidity, taskThreads, clock);
+        return new SeederOptions(dataDir, httpBind, keyDir, type, summaryValidity, taskThreads, clock, peerBind);
     }
 
     public SeederOptions withSummaryValidity(Duration validity) {
-        return new SeederOptions(dataDir, httpBind, keyDir, keyType, validity, taskThreads, clock);
+        return new SeederOptions(dataDir, httpBind, keyDir, keyType, validity, taskThreads, clock, peerBind);
     }
 
     public SeederOptions withClock(Clock c) {
-        return new SeederOptions(dataDir, httpBind, keyDir, keyType, summaryValidity, taskThreads, c);
+        return new SeederOptions(dataDir, httpBind, keyDir, keyType, summaryValidity, taskThreads, c, peerBind);
     }
 }

@@ -116,6 +116,7 @@ public final class SeederCommand {
                 case "task" -> task(rest);
                 case "keys" -> keys(rest);
                 case "gc" -> gc(rest);
+                case "enroll" -> dev.grove.seeder.fleet.EnrollCommand.run(rest, out, err);
                 case "help", "--help", "-h" -> {
                     out.print(USAGE);
                     yield 0;

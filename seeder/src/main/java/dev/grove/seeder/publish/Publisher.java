@@ -68,6 +68,8 @@ public final class Publisher {
     private final OpenPgpVerifier ownKey;
     private final Duration validity;
     private final Clock clock;
+    private final java.util.List<java.util.function.Consumer<String>> listeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param ownKey   verifies signatures by {@code signer}'s key (to skip re-signing)
@@ -82,6 +84,14 @@ public final class Publisher {
         if (validity.isNegative() || validity.isZero()) {
             throw new IllegalArgumentException("validity: " + validity + " (expected: > 0)");
         }
+    }
+
+    /**
+     * Calls {@code listener} with the distribution's name after each publish (the peer server pushes the new summary
+     * to subscribed nodes). The listener runs on the publishing thread and must not throw.
+     */
+    public void onPublished(java.util.function.Consumer<String> listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     /**
@@ -120,6 +130,13 @@ public final class Publisher {
         store.publish(Distribution.of(d.name(), version.refs(), summary, Optional.of(sig)));
         LOG.info("published distribution {}: {} version {}, {} refs, serial {}", d.name(), version.repository(),
                 version.number(), version.refs().size(), serial);
+        for (java.util.function.Consumer<String> l : listeners) {
+            try {
+                l.accept(d.name());
+            } catch (RuntimeException e) {
+                LOG.warn("distribution {}: publish listener failed", d.name(), e);
+            }
+        }
         return d.published(version.number(), serial, lastModified, expires);
     }
 

@@ -34,6 +34,22 @@ final class AdminRequests {
         }
     }
 
+    /**
+     * {@code POST /repositories/{name}/sync}: {@code upstream} required; {@code include}/{@code exclude} ref globs,
+     * {@code depth}, {@code gpgKeyPath} (a file on the seeder's machine), {@code parallelism}, {@code timeoutSeconds},
+     * {@code force}, {@code replace}, {@code description} optional (defaults of {@code SyncOptions}).
+     */
+    record Sync(String upstream, List<String> include, List<String> exclude, Integer depth, String gpgKeyPath,
+                Integer parallelism, Long timeoutSeconds, Boolean force, Boolean replace, String description) {
+        Sync {
+            required("upstream", upstream);
+            if (Boolean.TRUE.equals(force) && Boolean.TRUE.equals(replace)) {
+                throw new GroveException(ErrorCode.INVALID_ARGUMENT,
+                        "request body: force and replace together (expected: one of them)");
+            }
+        }
+    }
+
     /** {@code POST /repositories/{name}/refs}: {@code set} ref -> commit checksum, {@code remove} ref names. */
     record UpdateRefs(Map<String, String> set, List<String> remove, String description) {
     }

@@ -7,9 +7,12 @@ import dev.grove.protocol.ostree.Checksum;
 import dev.grove.seeder.SeederService;
 import dev.grove.seeder.importer.ImportOptions;
 import dev.grove.seeder.model.SeederDistribution;
+import dev.grove.seeder.sync.SyncOptions;
 import dev.grove.seeder.task.Task;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +40,7 @@ import java.util.regex.Pattern;
  *   GET    /repositories/{name}/versions  GET, DELETE /repositories/{name}/versions/{n}
  *   POST   /repositories/{name}/import       (tar body, streamed: UploadHandler)   -> 202 task
  *   POST   /repositories/{name}/import-dir                                        -> 202 task
+ *   POST   /repositories/{name}/sync      ({upstream, include, ...})                -> 202 task
  *   POST   /repositories/{name}/refs
  *   GET    /distributions                 POST /distributions
  *   GET    /distributions/{name}          PUT, DELETE /distributions/{name}
@@ -45,7 +49,6 @@ import java.util.regex.Pattern;
  *   POST   /gc                                                                    -> 202 task
  *   GET    /keys                          GET /keys/public[?format=binary]
  * </pre>
- * TODO(seeder sync, issue "Seeder"): POST /repositories/{name}/sync once SeederService has an upstream sync.
  */
 final class AdminRoutes {
     static final String PREFIX = "/api/v1";
@@ -199,6 +202,10 @@ final class AdminRoutes {
                     r.description() == null ? "" : r.description());
             return accepted(service.importDirectory(name, Path.of(r.path()), options));
         }
+        if (n == 3 && sub.equals("sync")) {
+            requireMethod(method, path, "POST");
+            return accepted(service.sync(name, syncOptions(AdminJson.read(body, AdminRequests.Sync.class))));
+        }
         if (n == 3 && sub.equals("refs")) {
             requireMethod(method, path, "POST");
             AdminRequests.UpdateRefs r = AdminJson.read(body, AdminRequests.UpdateRefs.class);
@@ -319,6 +326,37 @@ final class AdminRoutes {
         }
         ImportOptions o = refs == null ? ImportOptions.all() : ImportOptions.refs(new TreeSet<>(refs));
         return o.withForce(force).withReplace(replace).withDescription(description);
+    }
+
+    private static SyncOptions syncOptions(AdminRequests.Sync r) {
+        URI upstream;
+        try {
+            upstream = new URI(r.upstream());
+        } catch (URISyntaxException e) {
+            throw new GroveException(ErrorCode.INVALID_ARGUMENT, "upstream: not a URL (expected:"
+                    + " http(s)://host[:port]/path)", e);
+        }
+        SyncOptions o = SyncOptions.of(upstream);
+        if (r.include() != null) {
+            o = o.withInclude(r.include());
+        }
+        if (r.exclude() != null) {
+            o = o.withExclude(r.exclude());
+        }
+        if (r.depth() != null) {
+            o = o.withDepth(r.depth());
+        }
+        if (r.gpgKeyPath() != null) {
+            o = o.withGpgKey(Path.of(r.gpgKeyPath()));
+        }
+        if (r.parallelism() != null) {
+            o = o.withParallelism(r.parallelism());
+        }
+        if (r.timeoutSeconds() != null) {
+            o = o.withTimeout(Duration.ofSeconds(r.timeoutSeconds()));
+        }
+        return o.withForce(bool(r.force())).withReplace(bool(r.replace()))
+                .withDescription(r.description() == null ? "" : r.description());
     }
 
     static Duration parseWait(String text) {

@@ -44,12 +44,13 @@ public final class SeederCommand {
 
             verbs:
               serve                                   run the seeder: content server + admin API
-              repo create|list|show|delete|import     repositories and their imports
+              repo create|list|show|delete|import|sync   repositories, imports, upstream syncs
               version list REPO                       a repository's versions
               dist create|update|list|show|delete|promote   distributions (what nodes and devices pull)
               task list|show|wait                     long operations (imports, gc)
               keys generate|export                    the fleet signing key
               gc                                      remove objects nothing references (a task)
+              enroll NODE-ID --site S --mirror D --out DIR --seeder HOST:PORT   (offline) a node's bundle
 
             Admin verbs find the seeder with --admin URL and --token-file FILE; defaults come from --config FILE
             or --data DIR (the running seeder's admin.url and admin.token there). Every admin verb takes --json.
@@ -122,7 +123,7 @@ public final class SeederCommand {
                     yield 0;
                 }
                 default -> throw new UsageException("grove seeder: unknown verb '" + verb + "' (expected: serve,"
-                        + " repo, version, dist, task, keys, gc; see grove seeder --help)");
+                        + " repo, version, dist, task, keys, gc, enroll; see grove seeder --help)");
             };
         } catch (UsageException e) {
             err.println(e.getMessage());
@@ -172,7 +173,7 @@ public final class SeederCommand {
     // ============================================================================================== repo
 
     private int repo(List<String> rest) {
-        String sub = sub("repo", rest, "create, list, show, delete, import");
+        String sub = sub("repo", rest, "create, list, show, delete, import, sync");
         List<String> r = rest.subList(1, rest.size());
         return switch (sub) {
             case "create" -> {
@@ -185,7 +186,7 @@ public final class SeederCommand {
                 }
                 ObjectNode body = AdminClient.JSON.createObjectNode().put("name", positional(a, 0, "NAME"));
                 a.string("--description").ifPresent(d -> body.put("description", d));
-                a.string("--retain").ifPresent(n -> body.put("retainVersions", intFlag(a, "--retain", n)));
+                a.string("--retain").ifPresent(n -> body.put("retainVersions", parseInt("--retain", n, 0)));
                 JsonNode res = client(a).post("/repositories", body);
                 yield print(a, res, () -> out.println("created repository " + res.path("name").asText()
                         + " (version " + res.path("latestVersion").asText() + ")"));
@@ -244,30 +245,16 @@ public final class SeederCommand {
                         () -> out.println("deleted repository " + name));
             }
             case "import" -> repoImport(r);
-            case "sync" -> throw new GroveException(ErrorCode.INVALID_ARGUMENT, "repo sync: upstream sync is not"
-                    + " available in this seeder yet (use repo import)");
+            case "sync" -> repoSync(r);
             default -> throw new UsageException("grove seeder repo: unknown verb '" + sub + "' (expected: create,"
-                    + " list, show, delete, import)");
+                    + " list, show, delete, import, sync)");
         };
     }
 
     private int repoImport(List<String> r) {
-        // --ref may be repeated: Args allows a flag once, so collect the --ref values first.
-        List<String> refs = new ArrayList<>();
         List<String> others = new ArrayList<>();
-        for (Iterator<String> it = r.iterator(); it.hasNext(); ) {
-            String s = it.next();
-            if (s.equals("--ref")) {
-                if (!it.hasNext()) {
-                    throw new UsageException("grove seeder repo import: --ref needs a value");
-                }
-                refs.add(it.next());
-            } else if (s.startsWith("--ref=")) {
-                refs.add(s.substring("--ref=".length()));
-            } else {
-                others.add(s);
-            }
-        }
+        Map<String, List<String>> repeated = repeated("grove seeder repo import", r, Set.of("--ref"), others);
+        List<String> refs = repeated.get("--ref");
         Args a = admin("grove seeder repo import", others, Set.of("--file", "--dir", "--description"),
                 Set.of("--force", "--replace", "--no-wait"), 1, """
                         usage: grove seeder repo import NAME (--file TAR | --dir REPO) [--ref REF]...
@@ -289,11 +276,6 @@ public final class SeederCommand {
         }
         if (a.has("--file") == a.has("--dir")) {
             throw new UsageException("grove seeder repo import: give exactly one of --file TAR and --dir REPO");
-        }
-        for (String ref : refs) {
-            if (ref.isBlank()) {
-                throw new UsageException("grove seeder repo import: --ref needs a non-empty value");
-            }
         }
         AdminClient c = client(a);
         JsonNode task;
@@ -331,6 +313,96 @@ public final class SeederCommand {
                     + task.path("id").asText()));
         }
         return waitFor(a, c, task.path("id").asLong());
+    }
+
+    private int repoSync(List<String> r) {
+        List<String> others = new ArrayList<>();
+        Map<String, List<String>> repeated = repeated("grove seeder repo sync", r, Set.of("--include", "--exclude"),
+                others);
+        Args a = admin("grove seeder repo sync", others, Set.of("--upstream", "--depth", "--gpg-key",
+                "--parallelism", "--description"), Set.of("--force", "--replace", "--no-wait"), 1, """
+                        usage: grove seeder repo sync NAME --upstream URL [--include GLOB]... [--exclude GLOB]...
+                                                      [--depth N] [--gpg-key FILE] [--parallelism N]
+                                                      [--force | --replace] [--description TEXT] [--no-wait]
+
+                        Fetches refs from an upstream OSTree HTTP repository into repository NAME as a task
+                        (only objects not yet stored) and waits for it. --include/--exclude (repeatable) select
+                        upstream refs by glob (default: all); --depth N also fetches N parents (-1: all history);
+                        --gpg-key FILE (on the seeder's machine) requires upstream signatures by that key.
+                        """);
+        if (a == null) {
+            return 0;
+        }
+        String name = positional(a, 0, "NAME");
+        if (a.flag("--force") && a.flag("--replace")) {
+            throw new UsageException("grove seeder repo sync: --force and --replace together (expected: one)");
+        }
+        ObjectNode body = AdminClient.JSON.createObjectNode().put("upstream", a.required("--upstream"));
+        if (!repeated.get("--include").isEmpty()) {
+            repeated.get("--include").forEach(body.putArray("include")::add);
+        }
+        if (!repeated.get("--exclude").isEmpty()) {
+            repeated.get("--exclude").forEach(body.putArray("exclude")::add);
+        }
+        a.string("--depth").ifPresent(v -> body.put("depth", parseInt("--depth", v, -1)));
+        a.path("--gpg-key").ifPresent(p -> body.put("gpgKeyPath", p.toAbsolutePath().toString()));
+        a.string("--parallelism").ifPresent(v -> body.put("parallelism", parseInt("--parallelism", v, 1)));
+        a.string("--description").ifPresent(d -> body.put("description", d));
+        body.put("force", a.flag("--force")).put("replace", a.flag("--replace"));
+        AdminClient c = client(a);
+        JsonNode task = c.post("/repositories/" + AdminClient.encode(name) + "/sync", body);
+        if (a.flag("--no-wait")) {
+            return print(a, task, () -> out.println("task " + task.path("id").asText() + " started (sync into "
+                    + name + "); grove seeder task wait " + task.path("id").asText()));
+        }
+        return waitFor(a, c, task.path("id").asLong());
+    }
+
+    /**
+     * Takes the repeatable flags ({@code --ref R --ref S}, {@code --ref=R}) out of {@code args} (Args allows a flag
+     * once); the other arguments go to {@code rest}. Every flag of {@code flags} is in the map, maybe empty.
+     */
+    private static Map<String, List<String>> repeated(String command, List<String> args, Set<String> flags,
+                                                      List<String> rest) {
+        Map<String, List<String>> values = new java.util.HashMap<>();
+        flags.forEach(f -> values.put(f, new ArrayList<>()));
+        for (Iterator<String> it = args.iterator(); it.hasNext(); ) {
+            String s = it.next();
+            int eq = s.indexOf('=');
+            String name = eq > 0 ? s.substring(0, eq) : s;
+            if (s.equals("--")) {
+                rest.add(s);
+                it.forEachRemaining(rest::add);
+            } else if (flags.contains(name)) {
+                String v;
+                if (eq > 0) {
+                    v = s.substring(eq + 1);
+                } else if (it.hasNext()) {
+                    v = it.next();
+                } else {
+                    throw new UsageException(command + ": " + name + " needs a value");
+                }
+                if (v.isBlank()) {
+                    throw new UsageException(command + ": " + name + " needs a non-empty value");
+                }
+                values.get(name).add(v);
+            } else {
+                rest.add(s);
+            }
+        }
+        return values;
+    }
+
+    private static int parseInt(String flag, String v, int min) {
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= min) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new UsageException(flag + " '" + v + "' (expected: a number >= " + min + ")");
     }
 
     // ============================================================================================== version
@@ -707,18 +779,6 @@ public final class SeederCommand {
     private static String keep(JsonNode repo) {
         long n = repo.path("retainVersions").asLong();
         return n == 0 ? "all" : Long.toString(n);
-    }
-
-    private static int intFlag(Args a, String flag, String v) {
-        try {
-            int n = Integer.parseInt(v);
-            if (n >= 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // below
-        }
-        throw new UsageException(flag + " '" + v + "' (expected: a number >= 0)");
     }
 
     private static long longFlag(Args a, String flag, String v) {

@@ -205,6 +205,18 @@ class AdminServerTest {
         assertEquals(commit, TestAdmin.run("ostree", "--repo=" + dir.resolve("device"), "rev-parse",
                 "origin:" + REF).strip());
 
+        // sync: another repository fetches the distribution from the seeder's own content port
+        admin.post("/repositories", "{\"name\":\"mirror\"}");
+        HttpResponse<String> sync = admin.post("/repositories/mirror/sync", "{\"upstream\":\""
+                + admin.contentUrl("dev") + "\",\"include\":[\"grove/**\"],\"depth\":0}");
+        assertEquals(202, sync.statusCode(), sync.body());
+        JsonNode synced = awaitTask(json(sync).path("id").asLong());
+        assertEquals("COMPLETED", synced.path("state").asText(), synced.toString());
+        assertEquals(commit, json(admin.get("/repositories/mirror/versions/1")).path("refs").path(REF).asText());
+        assertError(admin.post("/repositories/mirror/sync", "{\"upstream\":\"ftp://x/\"}"), 400,
+                "INVALID_ARGUMENT", "scheme");
+        assertError(admin.post("/repositories/mirror/sync", "{}"), 400, "INVALID_ARGUMENT", "'upstream'");
+
         // refs: remove then set again -> versions 2 and 3
         JsonNode v2 = json(admin.post("/repositories/os/refs", "{\"remove\":[\"" + REF + "\"]}"));
         assertEquals(2, v2.path("number").asLong());

@@ -22,6 +22,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,11 +70,13 @@ public final class NodeCommand {
             """;
 
     static final String STATUS_USAGE = """
-            usage: grove node status [--url http://HOST:PORT] [--json]
+            usage: grove node status [--url http://HOST:PORT] [--json] [--watch]
 
-            Prints, per distribution, each ref's commit and whether all of its objects are present.
-            --url   the node's HTTP endpoint (default: http://127.0.0.1:8080)
-            --json  print the raw GET /status JSON
+            Prints, per distribution, each ref's commit and whether all of its objects are present, then the
+            replication progress (a progress bar on a terminal, plain lines otherwise).
+            --url    the node's HTTP endpoint (default: http://127.0.0.1:8080)
+            --json   print the raw GET /status JSON
+            --watch  poll every second until every distribution is replicated (or Ctrl-C)
             """;
 
     static final String FSCK_USAGE = """
@@ -188,20 +195,75 @@ public final class NodeCommand {
     }
 
     private int statusVerb(List<String> rest) {
-        Args a = Args.parse("grove node status", rest, Set.of("--url"), Set.of("--json"), 0);
+        Args a = Args.parse("grove node status", rest, Set.of("--url"), Set.of("--json", "--watch"), 0);
         if (a.help()) {
             out.print(STATUS_USAGE);
             return 0;
         }
         String base = a.string("--url").orElse(DEFAULT_STATUS_URL);
         URI uri = statusUri(base);
-        String body = fetch(uri);
-        if (a.flag("--json")) {
-            out.println(body.strip());
+        boolean json = a.flag("--json");
+        boolean terminal = System.console() != null;
+        if (!a.flag("--watch")) {
+            showStatus(uri, json, terminal);
             return 0;
         }
-        printStatus(body, uri);
-        return 0;
+        return watch(uri, json, terminal);
+    }
+
+    /** Fetches and prints once; returns the parsed status. */
+    private JsonNode showStatus(URI uri, boolean json, boolean terminal) {
+        String body = fetch(uri);
+        JsonNode root = parse(body, uri);
+        if (json) {
+            out.println(body.strip());
+        } else {
+            printStatus(root, uri, terminal);
+        }
+        out.flush();
+        return root;
+    }
+
+    /**
+     * Polls every second until every distribution's replication is complete; a failed poll is reported and the next
+     * one tried. On a terminal the screen is redrawn in place.
+     */
+    private int watch(URI uri, boolean json, boolean terminal) {
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "grove-status-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            poller.scheduleWithFixedDelay(() -> {
+                try {
+                    if (terminal) {
+                        out.print("\033[H\033[2J");
+                    }
+                    if (ReplicationView.allComplete(showStatus(uri, json, terminal))) {
+                        done.complete(0);
+                    }
+                } catch (GroveException e) {
+                    err.println("grove: " + e.getMessage());
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            }, 0, 1, TimeUnit.SECONDS);
+            return done.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : e;
+        } finally {
+            poller.shutdownNow();
+        }
+    }
+
+    private static JsonNode parse(String body, URI uri) {
+        try {
+            return new ObjectMapper().readTree(body);
+        } catch (IOException e) {
+            throw new GroveException(ErrorCode.MALFORMED, "GET " + uri + ": not JSON (" + e.getMessage() + ")", e);
+        }
     }
 
     static URI statusUri(String base) {
@@ -245,16 +307,23 @@ public final class NodeCommand {
      * node http://127.0.0.1:8080/status
      * fedora-iot (generation 3, signed)
      *   fedora/stable/x86_64/iot  6e34...01d  complete
+     * replication
+     *   plant-7/gw-1  fedora-iot  FETCHING   52%  objects 10/20  1.2/2.3 GB  3.1 MB/s  ETA 6m
      * </pre>
+     * (see {@link ReplicationView}; on a terminal the replication lines carry a progress bar).
      */
-    private void printStatus(String body, URI uri) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(body);
-        } catch (IOException e) {
-            throw new GroveException(ErrorCode.MALFORMED, "GET " + uri + ": not JSON (" + e.getMessage() + ")", e);
-        }
+    private void printStatus(JsonNode root, URI uri, boolean terminal) {
         out.println("node " + uri);
+        printDistributions(root);
+        List<String> replication = ReplicationView.lines(root, ReplicationView.who(root,
+                uri.getHost() + ":" + uri.getPort()), terminal);
+        if (!replication.isEmpty()) {
+            out.println("replication");
+            replication.forEach(l -> out.println("  " + l));
+        }
+    }
+
+    private void printDistributions(JsonNode root) {
         JsonNode dists = root.path("distributions");
         if (!dists.isArray() || dists.isEmpty()) {
             out.println("no distributions");

@@ -114,8 +114,9 @@ final class ServeRunner implements AutoCloseable {
         out.println("  signing key  " + seeder.keys().fingerprint() + " in " + keyDir
                 + (keyCreated ? " (created now)" : "") + "; public key " + keyDir.resolve(
                         SigningKeys.PUBLIC_KEY_ARMOURED_FILE));
-        out.println("  peer         " + config.peer().listen() + " (the peer protocol is not served by the seeder"
-                + " yet)");
+        InetSocketAddress peer = seeder.peerAddress();
+        out.println("  peer         " + (peer == null ? config.peer().listen() + " (not bound)"
+                : peer.getAddress().getHostAddress() + ":" + peer.getPort() + " (nodes, mutual TLS)"));
         out.println("Ctrl-C or SIGTERM stops it.");
     }
 

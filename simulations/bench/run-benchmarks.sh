@@ -41,6 +41,7 @@ cleanup() {
     [[ "${KEEP:-0}" == 1 ]] || rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 log() { echo "[bench $(date +%T) load $(cut -d' ' -f1 /proc/loadavg)] $*" >&2; }
 
@@ -52,8 +53,9 @@ if ! "$here/grove" help >/dev/null; then
     echo "build failed: measuring the previous build in simulations/target/lib" >&2
 fi
 cp="${GROVE_BENCH_CP:-$here/simulations/target/lib/*:$here/simulations/target/classes}"
-grove() {
-    java ${GROVE_JAVA_OPTS:--Xmx512m} -Dorg.slf4j.simpleLogger.defaultLogLevel="${GROVE_LOG_LEVEL:-warn}" \
+grove() { (grove_exec "$@"); }
+grove_exec() { # exec: as a background job ( grove_exec ... & ) its pid is the JVM's, so cleanup can stop it
+    exec java ${GROVE_JAVA_OPTS:--Xmx512m} -Dorg.slf4j.simpleLogger.defaultLogLevel="${GROVE_LOG_LEVEL:-warn}" \
         -Dorg.slf4j.simpleLogger.logFile=System.err -cp "$cp" dev.grove.simulations.cli.Grove "$@"
 }
 
@@ -212,12 +214,16 @@ wrk_mbs() { # URL  -> MB/s (transfer)
 bench_http() {
     local data="$tmp/http-data" small="$tmp/http-small" big="$tmp/http-big"
     log "fixture: one ${LARGE_MB} MiB object and $SMALL_OBJECTS small objects"
-    rm -rf "$data" "$small" "$big"
+    rm -rf "$data" "$small" "$big" "$tmp/http-repo"
     mkdir -p "$small" "$big"
     head -c "$((LARGE_MB * 1024 * 1024))" /dev/urandom >"$big/large.bin"
     local i
-    for ((i = 0; i < SMALL_OBJECTS; i++)); do
-        head -c "$((512 + (i * 7919) % 16384))" /dev/urandom >"$small/s$i.bin"
+    # small objects of 1-16 KiB (the typical size of a .filez in an OS tree); random, so deflate cannot shrink them
+    head -c "$((SMALL_OBJECTS * 16))K" /dev/urandom | split -a 6 -b 16K - "$small/s"
+    i=0
+    for f in "$small"/s*; do
+        truncate -s "$((1024 + (i * 7919) % 15360))" "$f"
+        i=$((i + 1))
     done
     ostree init --repo="$tmp/http-repo" --mode=archive
     ostree commit --repo="$tmp/http-repo" --branch=bench/http --tree=dir="$small" --tree=dir="$big" --no-xattrs \
@@ -261,9 +267,9 @@ http {
     }
 }
 CONF
-    nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" &
+    nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" >/dev/null 2>&1 &
     pids+=($!)
-    grove node run --data "$data" --http "127.0.0.1:$PORT_GROVE" 2>"$tmp/grove-node.log" &
+    grove_exec node run --data "$data" --http "127.0.0.1:$PORT_GROVE" >/dev/null 2>"$tmp/grove-node.log" &
     pids+=($!)
     wait_port "$PORT_NGINX"
     wait_port "$PORT_GROVE"

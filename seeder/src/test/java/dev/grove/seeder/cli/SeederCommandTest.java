@@ -189,6 +189,37 @@ class SeederCommandTest {
     }
 
     @Test
+    void serveCreatesTokenAndKeyAtFirstStartAndSaysWhere() throws Exception {
+        Path data = dir.resolve("served");
+        dev.grove.seeder.config.SeederConfig config = dev.grove.seeder.config.SeederConfigLoader.load(
+                java.util.Optional.empty(), dev.grove.seeder.config.SeederOverrides.NONE.withDataDir(data)
+                        .withAdminListen(dev.grove.node.config.HostPort.of("127.0.0.1", 0))
+                        .withHttpListen(dev.grove.node.config.HostPort.of("127.0.0.1", 0))
+                        .withPeerListen(dev.grove.node.config.HostPort.of("127.0.0.1", 0)));
+        String token;
+        try (ServeRunner r = ServeRunner.start(config)) {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            r.describe(new PrintStream(b, true, StandardCharsets.UTF_8));
+            String said = b.toString(StandardCharsets.UTF_8);
+            assertTrue(said.contains(data.resolve("admin.token") + " (created now, mode 0600)"), said);
+            assertTrue(said.contains(data.resolve("keys") + " (created now)"), said);
+            assertTrue(said.contains(r.adminUrl() + "/api/v1/"), said);
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(data.resolve("admin.token"))));
+            token = Files.readString(data.resolve("admin.token"));
+            Run list = raw(false, "repo", "list", "--data", data.toString(), "--json");
+            assertEquals(0, list.exit(), list.toString());
+        }
+        assertFalse(Files.exists(data.resolve(ServeRunner.ADMIN_URL_FILE)), "admin.url removed at stop");
+        try (ServeRunner r = ServeRunner.start(config)) {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            r.describe(new PrintStream(b, true, StandardCharsets.UTF_8));
+            assertFalse(b.toString(StandardCharsets.UTF_8).contains("created now"));
+            assertEquals(token, Files.readString(data.resolve("admin.token")));
+        }
+    }
+
+    @Test
     void progressBarOnATerminal() {
         assertEquals("[##########----------]  50% 1.0 KiB/2.0 KiB", TaskProgress.bar(1024, 2048, "bytes"));
         assertEquals("[#####---------------]  26% 1200/4600 objects", TaskProgress.bar(1200, 4600, "objects"));

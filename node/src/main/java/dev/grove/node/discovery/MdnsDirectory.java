@@ -357,7 +357,13 @@ public final class MdnsDirectory implements PeerDirectory {
 
     private void submit(Runnable r) {
         try {
-            worker.execute(r);
+            worker.execute(() -> {
+                try {
+                    r.run();
+                } catch (RuntimeException | Error e) { // an executor would swallow it silently
+                    LOG.warn("mDNS: worker task failed", e);
+                }
+            });
         } catch (RejectedExecutionException e) {
             LOG.debug("mDNS: closed, event dropped");
         }
@@ -515,7 +521,7 @@ public final class MdnsDirectory implements PeerDirectory {
                     idByName.values().removeIf(id::equals);
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // a scheduled task that throws is never run again
             LOG.warn("mDNS: reconcile failed", e);
         }
     }

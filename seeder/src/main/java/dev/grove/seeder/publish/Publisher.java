@@ -7,7 +7,9 @@ import dev.grove.protocol.error.GroveException;
 import dev.grove.protocol.error.MissingObjectException;
 import dev.grove.protocol.ostree.Checksum;
 import dev.grove.protocol.ostree.Commit;
+import dev.grove.protocol.ostree.DeltaIndex;
 import dev.grove.protocol.ostree.DeltaName;
+import dev.grove.protocol.ostree.DeltaSuperblock;
 import dev.grove.protocol.ostree.ObjectDigests;
 import dev.grove.protocol.ostree.ObjectId;
 import dev.grove.protocol.ostree.ObjectType;
@@ -62,6 +64,8 @@ public final class Publisher {
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
     /** Summary metadata key of the publish serial ({@code t}, big-endian). */
     public static final String SERIAL = "grove.summary.serial";
+    /** Superblocks larger than this (inline deltas) are not rewritten (read whole to re-encode). */
+    private static final long MAX_SUPERBLOCK_BYTES = 64L * 1024 * 1024;
 
     private final ObjectStore store;
     private final OpenPgpSigner signer;
@@ -118,6 +122,7 @@ public final class Publisher {
         for (Map.Entry<String, Checksum> ref : version.refs().entrySet()) {
             ensureSigned(ref.getValue(), bytesOf(ref.getValue()));
         }
+        refreshDeltaCommitmeta(new HashSet<>(version.refs().values()));
         long now = clock.millis() / 1000;
         long lastModified = Math.max(now, d.lastModified() + 1);
         long expires = lastModified + validity.toSeconds();
@@ -177,13 +182,77 @@ public final class Publisher {
         return true;
     }
 
-    /** Static deltas in the store whose target is one of {@code targets}: name (hex) -> superblock SHA-256. */
-    Map<String, Checksum> staticDeltas(Set<Checksum> targets) {
+    /**
+     * Rewrites the {@code deltas/.../commitmeta} entry embedded in each superblock whose target is one of
+     * {@code targets} so that it equals the target's current (our signed) {@code .commitmeta}; stock clients take the
+     * detached metadata from the superblock when pulling through a delta, so an upstream (or unsigned) copy there
+     * fails their {@code gpg-verify}. A rewritten superblock gets a new SHA-256: the delta index of its target is
+     * rewritten with it too, and {@link #staticDeltas} then advertises the new digest. One staging, committed at
+     * once; a superblock too large or not decodable is left alone and not advertised.
+     */
+    void refreshDeltaCommitmeta(Set<Checksum> targets) {
         Path deltas = store.repoDir().resolve("deltas");
-        Map<String, Checksum> out = new LinkedHashMap<>();
         if (!Files.isDirectory(deltas) || targets.isEmpty()) {
-            return out;
+            return;
         }
+        Map<Checksum, Map<String, Checksum>> changedByTarget = new TreeMap<>(
+                java.util.Comparator.comparing(Checksum::toString));
+        try (ObjectStore.Staging staging = store.stage()) {
+            for (Path p : superblocks(deltas)) {
+                String rel = store.repoDir().relativize(p).toString().replace('\\', '/');
+                DeltaName name;
+                try {
+                    name = DeltaName.parseSuperblockPath(rel);
+                } catch (GroveException | IllegalArgumentException e) {
+                    continue;
+                }
+                if (!targets.contains(name.to())) {
+                    continue;
+                }
+                Optional<byte[]> meta = store.readMetadata(ObjectId.of(name.to(), ObjectType.COMMIT_META));
+                if (meta.isEmpty() || Files.size(p) > MAX_SUPERBLOCK_BYTES) {
+                    continue;
+                }
+                DeltaSuperblock sb;
+                try {
+                    sb = DeltaSuperblock.parse(Files.readAllBytes(p));
+                } catch (GroveException | IllegalArgumentException e) {
+                    LOG.warn("static delta {}: superblock not decodable, not refreshed: {}", name, e.getMessage());
+                    continue;
+                }
+                String key = name.directory() + "/commitmeta";
+                Optional<byte[]> embedded = sb.metadata().get(key).map(v -> v.bytes());
+                if (embedded.isPresent() && java.util.Arrays.equals(embedded.get(), meta.get())) {
+                    continue;
+                }
+                DeltaSuperblock updated = new DeltaSuperblock(
+                        sb.metadata().toBuilder().putEncoded(key, "a{sv}", meta.get()).build(), sb.timestamp(),
+                        sb.from(), sb.to(), sb.commit(), sb.prerequisites(), sb.parts(), sb.fallbacks());
+                byte[] bytes = updated.encode();
+                staging.writeDeltaFile(rel, new ByteArrayInputStream(bytes));
+                changedByTarget.computeIfAbsent(name.to(), k -> new LinkedHashMap<>())
+                        .put(name.toString(), ObjectDigests.sha256(bytes));
+                LOG.info("static delta {}: embedded commitmeta replaced by the signed one", name);
+            }
+            for (Map.Entry<Checksum, Map<String, Checksum>> e : changedByTarget.entrySet()) {
+                String indexRel = DeltaName.indexPath(e.getKey());
+                Path index = store.repoDir().resolve(indexRel);
+                if (!Files.isRegularFile(index) || Files.size(index) > ObjectDigests.MAX_METADATA_BYTES) {
+                    continue;
+                }
+                Map<String, Checksum> entries = new LinkedHashMap<>(DeltaIndex.parse(Files.readAllBytes(index)).deltas());
+                e.getValue().forEach((n, sha) -> entries.computeIfPresent(n, (k, old) -> sha));
+                staging.writeDeltaFile(indexRel, new ByteArrayInputStream(DeltaIndex.of(entries).encode()));
+            }
+            if (!changedByTarget.isEmpty()) {
+                staging.commit(Set.of());
+            }
+        } catch (IOException e) {
+            throw new GroveException(ErrorCode.STORAGE, "refreshing static deltas: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Path> superblocks(Path deltas) {
         List<Path> superblocks = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(deltas, 3)) {
             walk.filter(p -> p.getFileName().toString().equals("superblock") && Files.isRegularFile(p))
@@ -192,7 +261,17 @@ public final class Publisher {
             throw new GroveException(ErrorCode.STORAGE, "scanning " + deltas + ": " + e.getMessage(), e);
         }
         superblocks.sort(null);
-        for (Path p : superblocks) {
+        return superblocks;
+    }
+
+    /** Static deltas in the store whose target is one of {@code targets}: name (hex) -> superblock SHA-256. */
+    Map<String, Checksum> staticDeltas(Set<Checksum> targets) {
+        Path deltas = store.repoDir().resolve("deltas");
+        Map<String, Checksum> out = new LinkedHashMap<>();
+        if (!Files.isDirectory(deltas) || targets.isEmpty()) {
+            return out;
+        }
+        for (Path p : superblocks(deltas)) {
             String rel = store.repoDir().relativize(p).toString().replace('\\', '/');
             DeltaName name;
             try {

@@ -2,12 +2,20 @@ package dev.grove.node;
 
 import dev.grove.node.config.HostPort;
 import dev.grove.node.config.NodeConfig;
+import dev.grove.node.discovery.Directories;
+import dev.grove.node.discovery.LocalAdvert;
+import dev.grove.node.discovery.PeerDirectory;
+import dev.grove.node.fetch.FetchOptions;
+import dev.grove.node.fetch.FetchThrough;
+import dev.grove.node.fetch.ObjectSource;
+import dev.grove.node.fetch.PeerObjectSource;
 import dev.grove.node.http.HttpServer;
 import dev.grove.node.http.HttpServerOptions;
 import dev.grove.node.http.MetricsSource;
 import dev.grove.node.http.StatusSource;
 import dev.grove.node.peer.PeerClient;
 import dev.grove.node.peer.PeerOptions;
+import dev.grove.node.peer.PeerRequestHandler;
 import dev.grove.node.peer.PeerServer;
 import dev.grove.node.peer.PeerSessionListener;
 import dev.grove.node.peer.StoreRequestHandler;
@@ -16,11 +24,16 @@ import dev.grove.node.replicate.ReplicationStatus;
 import dev.grove.node.replicate.Replicator;
 import dev.grove.node.replicate.SummaryGate;
 import dev.grove.node.store.RocksObjectStore;
+import dev.grove.node.swarm.SiteGuard;
+import dev.grove.node.swarm.SiteMesh;
+import dev.grove.node.swarm.SiteObjectSource;
+import dev.grove.node.swarm.SwarmOptions;
 import dev.grove.node.tls.Revocations;
 import dev.grove.protocol.error.ConfigException;
 import dev.grove.protocol.error.ErrorCode;
 import dev.grove.protocol.error.GroveException;
 import dev.grove.protocol.sign.OpenPgpVerifier;
+import dev.grove.protocol.wire.WireLimits;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -60,10 +73,17 @@ public final class Node implements AutoCloseable {
     private final PeerClient client;
     private final Replicator replicator;
     private final ReplicationStatus status;
+    private final SiteMesh mesh;
+    private final PeerClient lanClient;
+    private final FetchThrough fetchThrough;
     private boolean closed;
 
     private Node(NodeConfig config, RocksObjectStore store, PeerServer peerServer, StoreRequestHandler handler,
-                 HttpServer http, PeerClient client, Replicator replicator, ReplicationStatus status) {
+                 HttpServer http, PeerClient client, Replicator replicator, ReplicationStatus status, SiteMesh mesh,
+                 PeerClient lanClient, FetchThrough fetchThrough) {
+        this.mesh = mesh;
+        this.lanClient = lanClient;
+        this.fetchThrough = fetchThrough;
         this.config = config;
         this.store = store;
         this.peerServer = peerServer;
@@ -74,15 +94,25 @@ public final class Node implements AutoCloseable {
         this.status = status;
     }
 
-    /** Starts with the default replication options. */
+    /** Starts with the default replication options, in the site swarm its {@code [discovery]} section finds. */
     public static Node start(NodeConfig config) {
-        return start(config, ReplicationOptions.defaults());
+        return start(config, ReplicationOptions.defaults(), SwarmOptions.fromConfig());
     }
 
-    /** Opens and binds everything; returns once the servers are bound (replication goes on in the background). */
+    /** Starts without the site swarm (alone with the seeder). */
     public static Node start(NodeConfig config, ReplicationOptions replication) {
+        return start(config, replication, SwarmOptions.OFF);
+    }
+
+    /**
+     * Opens and binds everything; returns once the servers are bound (replication goes on in the background). With
+     * {@code swarm} enabled the node keeps sessions to its site peers ({@link SiteMesh}), shares the objects it
+     * replicates with them by ownership, and device misses are fetched through from site peers, then the seeder.
+     */
+    public static Node start(NodeConfig config, ReplicationOptions replication, SwarmOptions swarm) {
         java.util.Objects.requireNonNull(config, "config");
         java.util.Objects.requireNonNull(replication, "replication");
+        java.util.Objects.requireNonNull(swarm, "swarm");
         RocksObjectStore store;
         try {
             store = RocksObjectStore.open(config.dataDir(), replication.clock());
@@ -96,7 +126,17 @@ public final class Node implements AutoCloseable {
             Revocations revocations = new Revocations();
             PeerOptions peerOptions = PeerOptions.forNode(config, revocations);
             StoreRequestHandler handler = new StoreRequestHandler(store);
-            PeerServer peerServer = new PeerServer(peerOptions, handler).start();
+            SiteMesh mesh = null;
+            PeerRequestHandler serving = handler;
+            if (swarm.enabled()) {
+                PeerDirectory directory = swarm.directory().orElseGet(() -> Directories.fromConfig(config.discovery()));
+                mesh = new SiteMesh(config.nodeId(), config.site(), config.mirror().distributions(), store, directory,
+                        swarm);
+                opened.add(mesh);
+                serving = new SiteGuard(swarm.serveDecorator().apply(handler), mesh);
+            }
+            PeerServer peerServer = new PeerServer(peerOptions, serving,
+                    mesh == null ? PeerSessionListener.NONE : mesh).start();
             opened.add(peerServer);
             InetSocketAddress peerBound = peerServer.boundAddress();
 
@@ -128,27 +168,61 @@ public final class Node implements AutoCloseable {
                 sections.add(StatusSource.of("replication", s::snapshot));
                 metrics.add(s::appendPrometheus);
             }
+            if (mesh != null) {
+                SiteMesh m = mesh;
+                sections.add(StatusSource.of("swarm", m::status));
+                metrics.add(m::appendPrometheus);
+            }
             InetSocketAddress bind = config.http().listen().socketAddress();
             if (bind.isUnresolved()) {
                 throw new GroveException(ErrorCode.CONFIG, "http.listen: cannot resolve " + config.http().listen());
             }
-            HttpServer http = new HttpServer(HttpServerOptions.defaults(bind), store, sections, metrics);
+            AtomicReference<Replicator> replicatorRef = new AtomicReference<>();
+            FetchThrough fetchThrough = null;
+            if (mesh != null) {
+                List<ObjectSource> sources = new ArrayList<>();
+                sources.add(new SiteObjectSource(mesh));
+                if (replicate) {
+                    sources.add(new PeerObjectSource("seeder", () -> java.util.Optional.ofNullable(replicatorRef.get())
+                            .flatMap(Replicator::session)));
+                }
+                fetchThrough = new FetchThrough(store, sources, FetchOptions.defaults());
+                opened.add(fetchThrough);
+            }
+            HttpServer http = new HttpServer(HttpServerOptions.defaults(bind), store, sections, metrics,
+                    fetchThrough);
             opened.add(http);
             http.start();
             httpRef.set(http);
 
             PeerClient client = null;
             Replicator replicator = null;
+            PeerClient lanClient = null;
+            // the Hello announces the ports actually bound
+            PeerOptions clientOptions = peerOptions.withListen(HostPort.of(peerBound.getAddress().getHostAddress(),
+                    peerBound.getPort()));
+            if (mesh != null) {
+                lanClient = new PeerClient(clientOptions, serving, mesh, config.lan().rateLimit().bytesPerSecond());
+                opened.add(lanClient);
+            }
             if (replicate) {
-                // the Hello announces the ports actually bound
-                PeerOptions clientOptions = peerOptions.withListen(HostPort.of(peerBound.getAddress().getHostAddress(),
-                        peerBound.getPort()));
                 client = new PeerClient(clientOptions, handler, PeerSessionListener.NONE,
                         config.wan().rateLimit().bytesPerSecond());
                 opened.add(client);
                 replicator = new Replicator(store, client, config.seeder().address().get(),
                         config.mirror().distributions(), gate, status, replication, handler::published);
                 opened.add(replicator);
+                replicatorRef.set(replicator);
+                if (mesh != null) {
+                    replicator.withSitePeers(mesh);
+                    mesh.onSummary(replicator::offer);
+                }
+            }
+            if (mesh != null) {
+                mesh.start(lanClient, new LocalAdvert(config.nodeId(), config.site(), WireLimits.PROTOCOL_VERSION,
+                        peerBound.getPort(), http.boundAddress().getPort(), config.mirror().distributions()));
+            }
+            if (replicator != null) {
                 replicator.start();
             }
             LOG.info("node {} (site {}) up: devices at http://{}:{}/repos/, peers at {}:{}, {}", config.nodeId(),
@@ -156,7 +230,8 @@ public final class Node implements AutoCloseable {
                     peerBound.getAddress().getHostAddress(), peerBound.getPort(),
                     replicate ? "mirroring " + config.mirror().distributions() + " from "
                             + config.seeder().address().get() : "serving the store only (no seeder or mirror set)");
-            return new Node(config, store, peerServer, handler, http, client, replicator, status);
+            return new Node(config, store, peerServer, handler, http, client, replicator, status, mesh, lanClient,
+                    fetchThrough);
         } catch (RuntimeException e) {
             closeAll(opened);
             throw e;
@@ -207,6 +282,11 @@ public final class Node implements AutoCloseable {
         return Optional.ofNullable(status);
     }
 
+    /** The site swarm; empty when the node runs without one. */
+    public Optional<SiteMesh> swarm() {
+        return Optional.ofNullable(mesh);
+    }
+
     /** The replicator; empty when the node does not replicate. */
     public Optional<Replicator> replicator() {
         return Optional.ofNullable(replicator);
@@ -222,7 +302,16 @@ public final class Node implements AutoCloseable {
         List<AutoCloseable> parts = new ArrayList<>();
         parts.add(store);
         parts.add(peerServer);
+        if (mesh != null) {
+            parts.add(mesh);
+        }
         parts.add(http);
+        if (fetchThrough != null) {
+            parts.add(fetchThrough);
+        }
+        if (lanClient != null) {
+            parts.add(lanClient);
+        }
         if (client != null) {
             parts.add(client);
         }

@@ -50,9 +50,20 @@ final class ClosureFetcher {
     private final ReplicationStatus status;
     private final ReplicationStatus.Progress progress;
     private final ReplicationOptions options;
+    private final String distribution;
+    private final SitePeers peers; // null: no site swarm, everything from the seeder
 
     ClosureFetcher(PeerSession session, ObjectStore store, Path partialDir, ReplicationStatus status,
                    ReplicationStatus.Progress progress, ReplicationOptions options) {
+        this(session, store, partialDir, status, progress, options, "", null);
+    }
+
+    /** With a site swarm: tree levels and content go through {@link SwarmFetcher} (owners fetch over the WAN). */
+    ClosureFetcher(PeerSession session, ObjectStore store, Path partialDir, ReplicationStatus status,
+                   ReplicationStatus.Progress progress, ReplicationOptions options, String distribution,
+                   SitePeers peers) {
+        this.distribution = distribution;
+        this.peers = peers;
         this.session = session;
         this.store = store;
         this.partialDir = partialDir;
@@ -82,7 +93,7 @@ final class ClosureFetcher {
                 ObjectId.of(c.rootDirMeta(), ObjectType.DIR_META));
         Set<ObjectId> seen = new java.util.HashSet<>(level);
         while (!level.isEmpty()) {
-            fetchBatch(absent(level), Set.of());
+            withSite(commit, absent(level), ids -> fetchBatch(ids, Set.of()));
             List<ObjectId> next = new ArrayList<>();
             for (ObjectId id : level) {
                 if (id.type() != ObjectType.DIR_TREE) {
@@ -106,12 +117,20 @@ final class ClosureFetcher {
             }
             level = next;
         }
-        fetchPipelined(absent(content));
+        withSite(commit, absent(content), this::fetchPipelined);
         if (!store.isComplete(commit)) {
             List<ObjectId> missing = store.missing(commit);
             throw new MissingObjectException(missing.isEmpty() ? commit.toString() : missing.get(0).toString(),
                     "closure of " + commit + " still lacks " + missing.size() + " object(s) after fetching");
         }
+    }
+
+    private void withSite(Checksum commit, List<ObjectId> ids, java.util.function.Consumer<List<ObjectId>> wan) {
+        if (peers == null || ids.isEmpty()) {
+            wan.accept(ids);
+            return;
+        }
+        new SwarmFetcher(peers, store, partialDir, status, progress).fetch(distribution, commit, ids, wan);
     }
 
     private List<ObjectId> absent(Collection<ObjectId> ids) {

@@ -71,6 +71,7 @@ public final class Replicator implements AutoCloseable {
     private final Map<String, Target> targets = new ConcurrentHashMap<>();
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     private volatile PeerSession session;
+    private volatile SitePeers sitePeers;
     private volatile boolean closed;
     private int connectAttempt;
 
@@ -114,6 +115,16 @@ public final class Replicator implements AutoCloseable {
         timer.execute(this::connect);
         long poll = options.pollInterval().toMillis();
         timer.scheduleWithFixedDelay(this::poll, poll, poll, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /**
+     * Replicates with the site swarm: objects are owned among the live site peers, fetched over the WAN only by
+     * their owner and from the owner by the others; peers are told what is published here. Call before
+     * {@link #start()}.
+     */
+    public Replicator withSitePeers(SitePeers peers) {
+        this.sitePeers = Objects.requireNonNull(peers, "peers");
         return this;
     }
 
@@ -269,7 +280,7 @@ public final class Replicator implements AutoCloseable {
         }
         try {
             p.state(ReplicationStatus.State.PLANNING);
-            ClosureFetcher closures = new ClosureFetcher(s, store, partialDir, status, p, options);
+            ClosureFetcher closures = new ClosureFetcher(s, store, partialDir, status, p, options, d, sitePeers);
             Map<String, Checksum> refs = new LinkedHashMap<>();
             for (Summary.RefEntry r : t.summary().refs()) {
                 refs.put(r.name(), r.commit());
@@ -292,6 +303,10 @@ public final class Replicator implements AutoCloseable {
             LOG.info("distribution {}: published summary serial {} ({})", d, t.serial(), commits);
             try {
                 onPublished.accept(d);
+                SitePeers sp = sitePeers;
+                if (sp != null) {
+                    sp.published(d, new java.util.LinkedHashSet<>(refs.values()));
+                }
             } catch (RuntimeException e) {
                 LOG.warn("distribution {}: publish listener failed", d, e);
             }

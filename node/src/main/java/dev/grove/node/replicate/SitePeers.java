@@ -1,0 +1,60 @@
+package dev.grove.node.replicate;
+
+import dev.grove.node.peer.PeerSession;
+import dev.grove.protocol.ostree.Checksum;
+import dev.grove.protocol.ostree.ObjectId;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * What replication needs from the site swarm (implemented by {@code dev.grove.node.swarm.SiteMesh}): the open
+ * sessions to live peers of this site, what they hold completely, and a way to report a peer that sent a bad object.
+ * Implementations are thread-safe.
+ */
+public interface SitePeers {
+
+    /** Bounds of the LAN part of replication. */
+    record LanLimits(int batchObjects, int inflightPerPeer, Duration ownerStall, Duration requestTimeout) {
+        public LanLimits {
+            if (batchObjects < 1 || inflightPerPeer < 1) {
+                throw new IllegalArgumentException("lan limits: batch " + batchObjects + ", in flight "
+                        + inflightPerPeer + " (expected: >= 1)");
+            }
+            java.util.Objects.requireNonNull(ownerStall, "ownerStall");
+            java.util.Objects.requireNonNull(requestTimeout, "requestTimeout");
+        }
+
+        /** 512 objects a request, 4 requests per peer, an owner that lacks an object for 20 s is passed over. */
+        public static LanLimits defaults() {
+            return new LanLimits(512, 4, Duration.ofSeconds(20), Duration.ofSeconds(120));
+        }
+    }
+
+    /** This node's id; it takes part in ownership like any peer. */
+    String selfId();
+
+    LanLimits limits();
+
+    /**
+     * Open sessions to live, trusted peers of this site that mirror {@code distribution}. May wait briefly (a settle
+     * bound) for peers the directory lists but which are not connected yet, so that every node computes ownership
+     * over the same membership.
+     */
+    List<PeerSession> mirroring(String distribution);
+
+    /** True when the peer announced (Inventory) that it holds {@code commit}'s closure completely. */
+    boolean holdsComplete(String peerId, String distribution, Checksum commit);
+
+    /** The peer sent an object that failed verification: drop its session and stop trusting it for a while. */
+    void badObject(PeerSession peer, ObjectId id, String reason);
+
+    /** This node starts fetching these over the WAN: peers asking for them wait for them to land. */
+    void wanStarted(Collection<ObjectId> ids);
+
+    /** The WAN fetch of these ended (stored or failed). */
+    void wanEnded(Collection<ObjectId> ids);
+
+    /** {@code distribution} was published here with these commits complete: tell the peers. */
+    void published(String distribution, Collection<Checksum> commits);
+}

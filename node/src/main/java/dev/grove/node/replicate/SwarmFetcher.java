@@ -1,0 +1,255 @@
+package dev.grove.node.replicate;
+
+import dev.grove.node.peer.PeerSession;
+import dev.grove.node.store.ObjectStore;
+import dev.grove.protocol.error.ErrorCode;
+import dev.grove.protocol.error.GroveException;
+import dev.grove.protocol.ostree.Checksum;
+import dev.grove.protocol.ostree.ObjectId;
+import dev.grove.protocol.wire.PeerMessage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fetches a set of objects with the site: each object has one owner, chosen by rendezvous hashing of the object id
+ * over the ids of the live peers mirroring the distribution and this node. The owner fetches it over the WAN; the
+ * others ask the owner over the LAN (the owner's handler holds the request until the object lands).
+ *
+ * <pre>
+ *   round: drop what is stored
+ *          candidates = peers that announced the commit complete (late joiner: never itself)
+ *                       else live mirroring peers + self
+ *          owner(id)  = argmax over candidates not passed over for id of mix(hash(peer), hash(id))
+ *          self-owned --> WAN (own thread, while the LAN part runs)
+ *          others     --> want from the owner, batches of batchObjects, inflightPerPeer per peer
+ *   outcome per object from an owner:
+ *          stored                       done
+ *          NotFound                     asked again next round; passed over after ownerStall
+ *          session failed / timed out   owner passed over for those objects
+ *          failed verification          peer dropped and quarantined (SitePeers.badObject), passed over
+ *   a round that stores nothing waits a moment; a candidate list that only has self ends at the WAN
+ * </pre>
+ *
+ * Runs on the replicator's worker thread and blocks. Not thread-safe.
+ */
+final class SwarmFetcher {
+    private static final Logger LOG = LoggerFactory.getLogger(SwarmFetcher.class);
+    private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final SitePeers peers;
+    private final ObjectStore store;
+    private final Path partialDir;
+    private final ReplicationStatus status;
+    private final ReplicationStatus.Progress progress;
+
+    SwarmFetcher(SitePeers peers, ObjectStore store, Path partialDir, ReplicationStatus status,
+                 ReplicationStatus.Progress progress) {
+        this.peers = peers;
+        this.store = store;
+        this.partialDir = partialDir;
+        this.status = status;
+        this.progress = progress;
+    }
+
+    /** Makes every id of {@code ids} stored; {@code wan} fetches a list from the seeder (blocking, throws). */
+    void fetch(String distribution, Checksum commit, List<ObjectId> ids, Consumer<List<ObjectId>> wan) {
+        Set<ObjectId> remaining = new LinkedHashSet<>(ids);
+        Map<ObjectId, Set<String>> passedOver = new HashMap<>();
+        Map<String, Long> notFoundSince = new HashMap<>();
+        long stallNanos = peers.limits().ownerStall().toNanos();
+        while (true) {
+            remaining.removeAll(store.hasAll(remaining));
+            if (remaining.isEmpty()) {
+                return;
+            }
+            List<PeerSession> live = peers.mirroring(distribution);
+            List<PeerSession> holders = new ArrayList<>();
+            for (PeerSession s : live) {
+                if (peers.holdsComplete(s.remote().nodeId(), distribution, commit)) {
+                    holders.add(s);
+                }
+            }
+            List<ObjectId> own = new ArrayList<>();
+            Map<PeerSession, List<ObjectId>> lan = new LinkedHashMap<>();
+            for (ObjectId id : remaining) {
+                Set<String> skip = passedOver.getOrDefault(id, Set.of());
+                PeerSession owner = owner(id, holders, false, skip);
+                if (owner == null) {
+                    owner = owner(id, live, true, skip);
+                }
+                if (owner == null) {
+                    own.add(id);
+                } else {
+                    lan.computeIfAbsent(owner, k -> new ArrayList<>()).add(id);
+                }
+            }
+            LOG.debug("{}: {} object(s): {} over the WAN, {} from {} peer(s)", distribution, remaining.size(),
+                    own.size(), remaining.size() - own.size(), lan.size());
+            CompletableFuture<Void> wanDone = CompletableFuture.completedFuture(null);
+            if (!own.isEmpty()) {
+                peers.wanStarted(own);
+                wanDone = CompletableFuture.runAsync(() -> {
+                    try {
+                        wan.accept(own);
+                    } finally {
+                        peers.wanEnded(own);
+                    }
+                }, r -> {
+                    Thread t = new Thread(r, "grove-replicate-wan");
+                    t.setDaemon(true);
+                    t.start();
+                });
+            }
+            boolean stored = lanRound(lan, passedOver, notFoundSince, stallNanos);
+            ClosureFetcher.await(wanDone, java.time.Duration.ofDays(1));
+            if (!own.isEmpty()) {
+                stored = true;
+            }
+            if (!stored) {
+                LockSupport.parkNanos(PAUSE_NANOS); // the owners are still receiving: ask again shortly
+            }
+        }
+    }
+
+    /** The candidate with the highest score for {@code id}; null when it is this node (or no candidate). */
+    private PeerSession owner(ObjectId id, List<PeerSession> candidates, boolean includeSelf, Set<String> skip) {
+        long idHash = OwnerOrder.hash(id.toString());
+        long best = includeSelf ? OwnerOrder.score(OwnerOrder.hash(peers.selfId()), idHash) : Long.MIN_VALUE;
+        PeerSession winner = null;
+        boolean any = includeSelf;
+        for (PeerSession s : candidates) {
+            String pid = s.remote().nodeId();
+            if (skip.contains(pid)) {
+                continue;
+            }
+            long sc = OwnerOrder.score(OwnerOrder.hash(pid), idHash);
+            if (!any || sc > best || (sc == best && winner != null && pid.compareTo(winner.remote().nodeId()) > 0)) {
+                best = sc;
+                winner = s;
+                any = true;
+            }
+        }
+        return winner;
+    }
+
+    /** One round of LAN requests; true when anything was stored. */
+    private boolean lanRound(Map<PeerSession, List<ObjectId>> lan, Map<ObjectId, Set<String>> passedOver,
+                             Map<String, Long> notFoundSince, long stallNanos) {
+        if (lan.isEmpty()) {
+            return false;
+        }
+        SitePeers.LanLimits limits = peers.limits();
+        List<CompletableFuture<Void>> lanes = new ArrayList<>();
+        List<Batch> batches = new ArrayList<>();
+        for (Map.Entry<PeerSession, List<ObjectId>> e : lan.entrySet()) {
+            PeerSession s = e.getKey();
+            List<ObjectId> ids = e.getValue();
+            progress.planned(ids.size());
+            List<Batch> mine = new ArrayList<>();
+            for (int from = 0; from < ids.size(); from += limits.batchObjects()) {
+                Batch b = new Batch(s, List.copyOf(ids.subList(from, Math.min(ids.size(), from + limits.batchObjects()))),
+                        new StoreReceiver(store, partialDir, status, progress));
+                mine.add(b);
+                batches.add(b);
+            }
+            AtomicBoolean bad = new AtomicBoolean();
+            // inflightPerPeer lanes, each sending its batches one after another
+            for (int lane = 0; lane < Math.min(limits.inflightPerPeer(), mine.size()); lane++) {
+                CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+                for (int i = lane; i < mine.size(); i += limits.inflightPerPeer()) {
+                    Batch b = mine.get(i);
+                    chain = chain.thenCompose(v -> b.send(bad, limits));
+                }
+                lanes.add(chain);
+            }
+        }
+        CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
+        boolean stored = false;
+        long now = System.nanoTime();
+        Set<PeerSession> reported = new HashSet<>();
+        for (Batch b : batches) {
+            String pid = b.session.remote().nodeId();
+            Set<ObjectId> got = b.receiver.stored();
+            stored |= !got.isEmpty();
+            Set<ObjectId> rejected = b.receiver.rejected();
+            if (!rejected.isEmpty() && reported.add(b.session)) {
+                ObjectId first = rejected.iterator().next();
+                peers.badObject(b.session, first, rejected.size() + " object(s) failed verification");
+            }
+            boolean failed = b.failure != null || !rejected.isEmpty() || !b.session.isOpen();
+            if (b.failure != null) {
+                LOG.warn("peer {}: request for {} object(s) failed ({}); asking the next owner", pid, b.ids.size(),
+                        b.failure.getMessage());
+            }
+            Set<ObjectId> notFound = b.receiver.notFound();
+            for (ObjectId id : b.ids) {
+                if (got.contains(id)) {
+                    continue;
+                }
+                if (failed) {
+                    passedOver.computeIfAbsent(id, k -> new HashSet<>()).add(pid);
+                } else if (notFound.contains(id)) {
+                    long since = notFoundSince.computeIfAbsent(pid + "/" + id, k -> now);
+                    if (now - since > stallNanos) {
+                        LOG.warn("peer {}: still lacks {} after {}; asking the next owner", pid, id,
+                                peers.limits().ownerStall());
+                        passedOver.computeIfAbsent(id, k -> new HashSet<>()).add(pid);
+                    }
+                }
+            }
+        }
+        return stored;
+    }
+
+    /** One want request to an owner. */
+    private final class Batch {
+        final PeerSession session;
+        final List<ObjectId> ids;
+        final StoreReceiver receiver;
+        volatile Throwable failure;
+
+        Batch(PeerSession session, List<ObjectId> ids, StoreReceiver receiver) {
+            this.session = session;
+            this.ids = ids;
+            this.receiver = receiver;
+        }
+
+        CompletableFuture<Void> send(AtomicBoolean bad, SitePeers.LanLimits limits) {
+            if (bad.get() || !session.isOpen()) {
+                failure = new GroveException(ErrorCode.IO, "peer " + session.remote().nodeId() + ": not usable");
+                return CompletableFuture.completedFuture(null);
+            }
+            List<PeerMessage.ObjectRef> refs = new ArrayList<>(ids.size());
+            for (ObjectId id : ids) {
+                long offset = id.type().isMetadata() ? 0 : StoreReceiver.resumeOffset(partialDir, id);
+                refs.add(new PeerMessage.ObjectRef(id, offset));
+            }
+            return session.want(refs, receiver)
+                    .orTimeout(limits.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .handle((v, e) -> {
+                        if (e != null) {
+                            failure = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                                    ? e.getCause() : e;
+                            bad.set(true);
+                        } else if (!receiver.rejected().isEmpty()) {
+                            bad.set(true);
+                        }
+                        return null;
+                    });
+        }
+    }
+}

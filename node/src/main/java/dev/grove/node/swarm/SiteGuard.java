@@ -1,0 +1,81 @@
+package dev.grove.node.swarm;
+
+import dev.grove.node.peer.PeerIdentity;
+import dev.grove.node.peer.PeerRequestHandler;
+import dev.grove.protocol.ostree.ObjectId;
+import dev.grove.protocol.wire.PeerMessage;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a swarm node serves to peers: the wrapped handler's answers, except that a node of another site or a
+ * quarantined peer gets nothing (NotFound / empty), and an object this node is fetching over the WAN is held until
+ * it lands (bounded by {@code SwarmOptions.ownerWait}), then streamed: the owner is the fetch-through for its
+ * peers. Inventories go to the mesh. Thread-safe.
+ */
+public final class SiteGuard implements PeerRequestHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(SiteGuard.class);
+
+    private final PeerRequestHandler delegate;
+    private final SiteMesh mesh;
+
+    public SiteGuard(PeerRequestHandler delegate, SiteMesh mesh) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate");
+        this.mesh = Objects.requireNonNull(mesh, "mesh");
+    }
+
+    private boolean allowed(PeerIdentity peer, String what) {
+        if (mesh.admissible(peer)) {
+            return true;
+        }
+        mesh.countRefused();
+        LOG.warn("peer {} of site {}: {} refused (other site or quarantined)", peer.nodeId(), peer.siteId(), what);
+        return false;
+    }
+
+    @Override
+    public Optional<PeerMessage.Summary> summary(PeerIdentity peer, String distribution) {
+        return allowed(peer, "summary") ? delegate.summary(peer, distribution) : Optional.empty();
+    }
+
+    @Override
+    public Optional<Path> object(PeerIdentity peer, ObjectId id) {
+        if (!allowed(peer, "object " + id)) {
+            return Optional.empty();
+        }
+        Optional<Path> p = delegate.object(peer, id);
+        if (p.isEmpty() && mesh.awaitLanding(id)) {
+            return delegate.object(peer, id);
+        }
+        return p;
+    }
+
+    @Override
+    public Optional<Path> file(PeerIdentity peer, String relativePath) {
+        return allowed(peer, "file " + relativePath) ? delegate.file(peer, relativePath) : Optional.empty();
+    }
+
+    @Override
+    public boolean[] have(PeerIdentity peer, List<ObjectId> ids) {
+        return allowed(peer, "have") ? delegate.have(peer, ids) : new boolean[ids.size()];
+    }
+
+    @Override
+    public AutoCloseable subscribe(PeerIdentity peer, List<String> distributions,
+                                   Consumer<PeerMessage.Summary> push) {
+        return allowed(peer, "subscribe") ? delegate.subscribe(peer, distributions, push) : () -> { };
+    }
+
+    @Override
+    public void inventory(PeerIdentity peer, PeerMessage.Inventory inventory) {
+        if (allowed(peer, "inventory")) {
+            mesh.inventory(peer, inventory);
+            delegate.inventory(peer, inventory);
+        }
+    }
+}

@@ -1,0 +1,481 @@
+package dev.grove.node.swarm;
+
+import dev.grove.node.config.HostPort;
+import dev.grove.node.discovery.LeaveReason;
+import dev.grove.node.discovery.LocalAdvert;
+import dev.grove.node.discovery.PeerAddress;
+import dev.grove.node.discovery.PeerDirectory;
+import dev.grove.node.discovery.PeerDirectoryListener;
+import dev.grove.node.peer.PeerClient;
+import dev.grove.node.peer.PeerIdentity;
+import dev.grove.node.peer.PeerSession;
+import dev.grove.node.peer.PeerSessionListener;
+import dev.grove.node.replicate.SitePeers;
+import dev.grove.node.store.Distribution;
+import dev.grove.node.store.ObjectStore;
+import dev.grove.protocol.ostree.Checksum;
+import dev.grove.protocol.ostree.ObjectId;
+import dev.grove.protocol.wire.PeerMessage;
+import dev.grove.protocol.wire.Role;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's sessions to the live peers of its site.
+ *
+ * <pre>
+ *   directory joined(p) --p quarantined--> ignore
+ *                       --our id &lt; p's id, or p static--> connect now
+ *                       --else--> p connects to us; connect ourselves if it has not after the settle bound
+ *   session opened (ours or theirs): role NODE of another site / quarantined --> refused (closed, counted)
+ *                                    else kept by node id; inventory sent, summaries subscribed and asked
+ *   connect failed --> directory.reportUnreachable(p)        session closed / p left --> dropped
+ *   bad object from p --> session closed, p quarantined for SwarmOptions.quarantine, grove_peer_rejects_total
+ * </pre>
+ *
+ * Thread-safe. Does not own the store; owns the directory it was given and its own threads ({@link #close()}).
+ */
+public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirectoryListener, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SiteMesh.class);
+
+    private final String selfId;
+    private final String site;
+    private final List<String> distributions;
+    private final ObjectStore store;
+    private final PeerDirectory directory;
+    private final SwarmOptions options;
+    private final ScheduledExecutorService executor;
+    private final Map<String, PeerSession> sessions = new ConcurrentHashMap<>();
+    private final Map<String, Set<PeerSession>> allSessions = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Set<Checksum>>> inventories = new ConcurrentHashMap<>();
+    private final Map<String, Instant> quarantined = new ConcurrentHashMap<>();
+    private final Set<ObjectId> wanPending = ConcurrentHashMap.newKeySet();
+    private final Object landing = new Object();
+    private final AtomicLong rejects = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private volatile PeerClient client;
+    private volatile Consumer<PeerMessage.Summary> onSummary = s -> { };
+    private volatile boolean closed;
+
+    public SiteMesh(String selfId, String site, List<String> distributions, ObjectStore store,
+                    PeerDirectory directory, SwarmOptions options) {
+        this.selfId = Objects.requireNonNull(selfId, "selfId");
+        this.site = Objects.requireNonNull(site, "site");
+        this.distributions = List.copyOf(distributions);
+        this.store = Objects.requireNonNull(store, "store");
+        this.directory = Objects.requireNonNull(directory, "directory");
+        this.options = Objects.requireNonNull(options, "options");
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "grove-swarm-" + selfId);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Where a summary heard from a peer goes (the replicator's gate); set before {@link #start}. */
+    public void onSummary(Consumer<PeerMessage.Summary> consumer) {
+        this.onSummary = Objects.requireNonNull(consumer, "consumer");
+    }
+
+    /** Connects through {@code lanClient} (LAN rate-limited, answering from the guard), announces, watches. */
+    public void start(PeerClient lanClient, LocalAdvert self) {
+        this.client = Objects.requireNonNull(lanClient, "lanClient");
+        directory.addListener(this);
+        directory.start(self);
+        for (PeerAddress p : directory.peers()) {
+            joined(p);
+        }
+        LOG.info("swarm {}@{}: watching for site peers", selfId, site);
+    }
+
+    // ---- directory ----
+
+    @Override
+    public void joined(PeerAddress p) {
+        if (closed || isQuarantined(p.nodeId()) || hasSession(p.nodeId())) {
+            return;
+        }
+        if (p.isStatic() || selfId.compareTo(p.nodeId()) < 0) {
+            connect(p);
+        } else {
+            schedule(() -> {
+                if (!hasSession(p.nodeId()) && directory.peers().contains(p)) {
+                    connect(p);
+                }
+            }, options.settle().toMillis());
+        }
+    }
+
+    @Override
+    public void left(PeerAddress p, LeaveReason reason) {
+        PeerSession s = sessions.get(p.nodeId());
+        if (s != null) {
+            LOG.info("swarm {}: peer {} left ({})", selfId, p.nodeId(), reason);
+            s.close();
+        }
+    }
+
+    private void connect(PeerAddress p) {
+        PeerClient c = client;
+        if (c == null || closed) {
+            return;
+        }
+        HostPort to = HostPort.of(p.peer().getHostString(), p.peer().getPort());
+        c.connect(to).whenComplete((s, e) -> {
+            if (e != null) {
+                Throwable root = e.getCause() != null ? e.getCause() : e;
+                LOG.warn("swarm {}: cannot connect to peer {} at {}: {}", selfId, p.nodeId(), to, root.getMessage());
+                directory.reportUnreachable(p.nodeId());
+            }
+        });
+    }
+
+    // ---- sessions (from the peer server and the LAN client) ----
+
+    @Override
+    public void opened(PeerSession s) {
+        PeerIdentity r = s.remote();
+        if (r.role() != Role.NODE) {
+            return; // the seeder is not a site peer
+        }
+        if (!admissible(r)) {
+            refused.incrementAndGet();
+            LOG.warn("swarm {}@{}: refusing peer {} of site {}{}", selfId, site, r.nodeId(), r.siteId(),
+                    isQuarantined(r.nodeId()) ? " (quarantined)" : "");
+            s.close();
+            return;
+        }
+        if (r.nodeId().equals(selfId)) {
+            s.close();
+            return;
+        }
+        allSessions.computeIfAbsent(r.nodeId(), k -> ConcurrentHashMap.newKeySet()).add(s);
+        PeerSession prev = sessions.putIfAbsent(r.nodeId(), s);
+        if (prev != null && prev.isOpen()) {
+            return; // both sides connected at once: the first session serves, the second stays as a spare
+        }
+        if (prev != null) {
+            sessions.replace(r.nodeId(), prev, s);
+        }
+        LOG.info("swarm {}: site peer {} connected ({} mirrors {})", selfId, r.nodeId(), r.address(),
+                r.distributions());
+        execute(() -> greet(s));
+    }
+
+    private void greet(PeerSession s) {
+        for (String d : distributions) {
+            inventoryOf(d).ifPresent(inv -> s.sendInventory(inv));
+        }
+        s.subscribe(distributions, m -> onSummary.accept(m));
+        for (String d : distributions) {
+            s.getSummary(d).whenComplete((m, e) -> {
+                if (e == null) {
+                    onSummary.accept(m);
+                }
+            });
+        }
+    }
+
+    @Override
+    public void closed(PeerSession s) {
+        PeerIdentity r = s.remote();
+        if (r == null) {
+            return;
+        }
+        Set<PeerSession> all = allSessions.get(r.nodeId());
+        if (all != null) {
+            all.remove(s);
+        }
+        if (sessions.remove(r.nodeId(), s)) {
+            PeerSession spare = all == null ? null : all.stream().filter(PeerSession::isOpen).findFirst().orElse(null);
+            if (spare != null && sessions.putIfAbsent(r.nodeId(), spare) == null) {
+                return;
+            }
+            inventories.remove(r.nodeId());
+            LOG.info("swarm {}: site peer {} disconnected", selfId, r.nodeId());
+        }
+    }
+
+    /** True when a peer of this identity may exchange objects with us: same site, not quarantined. */
+    boolean admissible(PeerIdentity r) {
+        if (r.role() == Role.SEEDER) {
+            return true;
+        }
+        return site.equals(r.siteId()) && !isQuarantined(r.nodeId());
+    }
+
+    // ---- SitePeers ----
+
+    @Override
+    public String selfId() {
+        return selfId;
+    }
+
+    @Override
+    public LanLimits limits() {
+        return options.limits();
+    }
+
+    @Override
+    public List<PeerSession> mirroring(String distribution) {
+        long deadline = System.nanoTime() + options.settle().toNanos();
+        while (!settled() && System.nanoTime() < deadline && !closed) {
+            synchronized (landing) {
+                try {
+                    landing.wait(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        List<PeerSession> out = new ArrayList<>();
+        for (PeerSession s : sessions.values()) {
+            if (s.isOpen() && s.remote().distributions().contains(distribution)
+                    && !isQuarantined(s.remote().nodeId())) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** Every live, trusted peer the directory lists (by real id) has a session. */
+    private boolean settled() {
+        for (PeerAddress p : directory.peers()) {
+            if (!p.isStatic() && !isQuarantined(p.nodeId()) && !hasSession(p.nodeId())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public boolean holdsComplete(String peerId, String distribution, Checksum commit) {
+        Map<String, Set<Checksum>> inv = inventories.get(peerId);
+        Set<Checksum> c = inv == null ? null : inv.get(distribution);
+        return c != null && c.contains(commit);
+    }
+
+    @Override
+    public void badObject(PeerSession peer, ObjectId id, String reason) {
+        String pid = peer.remote().nodeId();
+        quarantined.put(pid, options.clock().instant().plus(options.quarantine()));
+        rejects.incrementAndGet();
+        LOG.warn("swarm {}: peer {} sent a bad object ({}: {}); dropped and not trusted for {}", selfId, pid, id,
+                reason, options.quarantine());
+        Set<PeerSession> all = allSessions.getOrDefault(pid, Set.of());
+        for (PeerSession s : List.copyOf(all)) {
+            s.close();
+        }
+        peer.close();
+    }
+
+    @Override
+    public void wanStarted(Collection<ObjectId> ids) {
+        wanPending.addAll(ids);
+    }
+
+    @Override
+    public void wanEnded(Collection<ObjectId> ids) {
+        wanPending.removeAll(ids);
+        synchronized (landing) {
+            landing.notifyAll();
+        }
+    }
+
+    @Override
+    public void published(String distribution, Collection<Checksum> commits) {
+        execute(() -> {
+            for (PeerSession s : sessions.values()) {
+                inventoryOf(distribution).ifPresent(inv -> s.sendInventory(inv));
+            }
+        });
+    }
+
+    // ---- serving side (SiteGuard) ----
+
+    /** A peer told what it holds completely. */
+    void inventory(PeerIdentity peer, PeerMessage.Inventory inv) {
+        inventories.computeIfAbsent(peer.nodeId(), k -> new ConcurrentHashMap<>())
+                .put(inv.distribution(), Set.copyOf(inv.completeCommits()));
+    }
+
+    /**
+     * Waits (bounded by {@code SwarmOptions.ownerWait}) while {@code id} is absent but being fetched over the WAN
+     * here; true when it is stored by then.
+     */
+    boolean awaitLanding(ObjectId id) {
+        long deadline = System.nanoTime() + options.ownerWait().toNanos();
+        while (!store.has(id)) {
+            if (!wanPending.contains(id) || System.nanoTime() >= deadline || closed) {
+                return store.has(id);
+            }
+            synchronized (landing) {
+                try {
+                    landing.wait(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private java.util.Optional<PeerMessage.Inventory> inventoryOf(String distribution) {
+        java.util.Optional<Distribution> d = store.distribution(distribution);
+        if (d.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        List<Checksum> complete = new ArrayList<>();
+        for (Checksum c : new java.util.LinkedHashSet<>(d.get().refs().values())) {
+            if (store.isComplete(c)) {
+                complete.add(c);
+            }
+        }
+        return java.util.Optional.of(new PeerMessage.Inventory(distribution, complete));
+    }
+
+    // ---- state ----
+
+    private boolean hasSession(String nodeId) {
+        PeerSession s = sessions.get(nodeId);
+        return s != null && s.isOpen();
+    }
+
+    public boolean isQuarantined(String nodeId) {
+        Instant until = quarantined.get(nodeId);
+        if (until == null) {
+            return false;
+        }
+        if (options.clock().instant().isBefore(until)) {
+            return true;
+        }
+        quarantined.remove(nodeId, until);
+        return false;
+    }
+
+    /** Node ids of the site peers with an open session now. */
+    public Set<String> connectedPeers() {
+        Set<String> out = new java.util.TreeSet<>();
+        sessions.forEach((k, v) -> {
+            if (v.isOpen()) {
+                out.add(k);
+            }
+        });
+        return out;
+    }
+
+    /** The open session of each trusted site peer. */
+    public List<PeerSession> trustedSessions() {
+        List<PeerSession> out = new ArrayList<>();
+        for (PeerSession s : sessions.values()) {
+            if (s.isOpen() && !isQuarantined(s.remote().nodeId())) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** Every open session kept (tests: all must be of this site). */
+    public List<PeerSession> sessions() {
+        List<PeerSession> out = new ArrayList<>();
+        allSessions.values().forEach(set -> set.stream().filter(PeerSession::isOpen).forEach(out::add));
+        return out;
+    }
+
+    /** Peers dropped for a bad object ({@code grove_peer_rejects_total}). */
+    public long peerRejects() {
+        return rejects.get();
+    }
+
+    /** Sessions and requests refused: another site, or quarantined. */
+    public long peersRefused() {
+        return refused.get();
+    }
+
+    void countRefused() {
+        refused.incrementAndGet();
+    }
+
+    /** Prometheus lines of the swarm. */
+    public void appendPrometheus(StringBuilder out) {
+        out.append("# HELP grove_peer_rejects_total Site peers dropped for sending an object that failed verification\n");
+        out.append("# TYPE grove_peer_rejects_total counter\n");
+        out.append("grove_peer_rejects_total ").append(rejects.get()).append('\n');
+        out.append("# HELP grove_peer_refused_total Peer sessions or requests refused (other site, quarantined)\n");
+        out.append("# TYPE grove_peer_refused_total counter\n");
+        out.append("grove_peer_refused_total ").append(refused.get()).append('\n');
+        out.append("# HELP grove_site_peers Site peers with an open session\n");
+        out.append("# TYPE grove_site_peers gauge\n");
+        out.append("grove_site_peers ").append(connectedPeers().size()).append('\n');
+    }
+
+    /** A status section. */
+    public record Status(List<String> connected, List<String> quarantined, long rejects, long refused) {
+    }
+
+    public Status status() {
+        List<String> q = new ArrayList<>();
+        for (String id : quarantined.keySet()) {
+            if (isQuarantined(id)) {
+                q.add(id);
+            }
+        }
+        return new Status(List.copyOf(connectedPeers()), q, rejects.get(), refused.get());
+    }
+
+    private void execute(Runnable r) {
+        schedule(r, 0);
+    }
+
+    private void schedule(Runnable r, long delayMs) {
+        if (closed) {
+            return;
+        }
+        try {
+            executor.schedule(() -> {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("swarm {}: task failed", selfId, e);
+                }
+            }, delayMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("swarm {}: closed", selfId);
+        }
+    }
+
+    /** Withdraws from the directory and closes every session (the LAN client is closed by its owner). */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        executor.shutdownNow();
+        directory.close();
+        for (Set<PeerSession> set : allSessions.values()) {
+            for (PeerSession s : set) {
+                s.close();
+            }
+        }
+        synchronized (landing) {
+            landing.notifyAll();
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.grove.simulations.scenario;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.grove.simulations.report.ReportWriter;
+import dev.grove.simulations.report.RunReport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the demo, a reduced fleet (twice, for determinism) and a reduced churn in this JVM and asserts on the
+ * reports' content, never on timings.
+ */
+@Timeout(420)
+class ScenarioRunTest {
+    @TempDir
+    Path runs;
+
+    @Test
+    void demoConvergesEveryNodeAndDevicesGetIntactObjects() {
+        Scenario demo = ScenarioLoader.load(ScenarioLoaderTest.SCENARIOS.resolve("demo.toml"));
+        RunReport r = ScenarioRunner.run(demo, runs, false);
+        assertClean(r);
+        RunReport.SiteReport site = r.sites().get(0);
+        assertEquals(6, site.devices().pulls());
+        assertEquals(6, site.devices().ok(), site.devices().toString());
+        assertEquals(0, site.devices().mismatches());
+        Path dir = Path.of(r.runDir());
+        for (String f : List.of(ReportWriter.JSON, ReportWriter.SUMMARY, ReportWriter.WAN_SVG,
+                ReportWriter.CONVERGENCE_SVG)) {
+            assertTrue(Files.isRegularFile(dir.resolve(f)), f);
+        }
+        assertEquals(r.events(), ReportWriter.read(dir.resolve(ReportWriter.JSON)).events());
+        assertTrue(!Files.exists(dir.resolve("data")), "node data removed after the run");
+    }
+
+    @Test
+    void aReducedFleetConvergesWithinTheBaselineAndTwoRunsWithOneSeedAgree() {
+        Scenario fleet = ScenarioLoader.load(ScenarioLoaderTest.SCENARIOS.resolve("fleet-100.toml"));
+        Scenario small = fleet.withSites(fleet.sites().subList(0, 3).stream()
+                .map(s -> new Scenario.SiteSpec(s.name(), 2, s.wan(), s.lan())).toList());
+        RunReport a = ScenarioRunner.run(small, runs, false);
+        assertClean(a);
+        assertEquals(3, a.sites().size());
+        RunReport b = ScenarioRunner.run(small, runs, false);
+        assertClean(b);
+        assertEquals(a.events(), b.events(), "same seed, same event order");
+        assertEquals(a.release(), b.release(), "same seed, same commits and closures");
+        for (int i = 0; i < a.sites().size(); i++) {
+            assertEquals(a.sites().get(i).wanPayloadBytes(), b.sites().get(i).wanPayloadBytes(),
+                    "site " + a.sites().get(i).site() + ": WAN payload bytes");
+        }
+    }
+
+    @Test
+    void aReducedChurnSurvivesACrashMidReplicationAndTheRestartedNodeConverges() {
+        Scenario churn = ScenarioLoader.parse("""
+                name = "churn-small"
+                seed = 11
+                timeout_s = 180
+                [release]
+                shape = "demo"
+                [defaults]
+                wan_bandwidth = "4Mbit"
+                wan_latency_ms = 20
+                [[sites]]
+                name = "a"
+                nodes = 3
+                [[timeline]]
+                at = 0
+                action = "publish"
+                version = 1
+                [[timeline]]
+                at = 2
+                action = "crash"
+                node = "a-n1"
+                [[timeline]]
+                at = 8
+                action = "restart"
+                node = "a-n1"
+                """, "churn-small", Path.of("."));
+        RunReport r = ScenarioRunner.run(churn, runs, false);
+        assertClean(r);
+        RunReport.NodeReport n1 = r.nodes().stream().filter(n -> n.node().equals("a-n1")).findFirst().orElseThrow();
+        assertEquals(2, n1.starts());
+        assertTrue(r.sites().get(0).failuresSeen().contains("crash a-n1"), r.sites().get(0).toString());
+        assertTrue(r.sites().get(0).survived());
+    }
+
+    /** Every node serves the last commit, nothing corrupt, WAN bytes within bounds of the direct-pull baseline. */
+    static void assertClean(RunReport r) {
+        assertTrue(r.problems().isEmpty(), r.problems().toString());
+        assertTrue(r.allConverged());
+        assertEquals(0, r.corruptObjects());
+        String last = r.release().versions().get(r.release().versions().size() - 1).commit();
+        for (RunReport.NodeReport n : r.nodes()) {
+            assertTrue(n.converged(), n.toString());
+            assertEquals(last, n.servedCommit(), n.node());
+            assertEquals(0, n.objectsRejected(), n.node());
+        }
+        for (RunReport.SiteReport s : r.sites()) {
+            // at least the objects of one copy cross; at most the baseline plus protocol/TLS overhead and the
+            // partial objects a crash loses (a node never needs more than two copies)
+            assertTrue(s.wanPayloadBytes() >= r.release().oneCopyBytes() * 9 / 10, s.toString());
+            assertTrue(s.wanBytesIn() <= 2 * s.baselineBytes() + (1 << 20), s.toString());
+            assertTrue(s.survived(), s.toString());
+        }
+    }
+}

@@ -169,7 +169,7 @@ bench_import() {
     echo
     echo "Objects: new objects written by Grove. pull-local: stock \`ostree pull-local\` into a fresh archive repo (trusts"
     echo "the source); --untrusted: same, verifying every object. grove: wall time of \`grove node import\` (JVM start"
-    echo "included); grove in-JVM: the importer's own elapsed time (store open + import, as printed by the command)."
+    echo "included); grove in-JVM: the importer's own elapsed time, as printed by the command."
     echo
     echo "| case | objects | pull-local | pull-local --untrusted | grove | grove in-JVM | grove/pull-local | in-JVM/pull-local | grove/--untrusted |"
     echo "|---|---|---|---|---|---|---|---|---|"

@@ -1,0 +1,356 @@
+package dev.grove.test;
+
+import static dev.grove.test.SwarmFixture.DIST;
+import static dev.grove.test.SwarmFixture.WAIT;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.grove.node.Node;
+import dev.grove.node.config.HostPort;
+import dev.grove.node.discovery.CompositeDirectory;
+import dev.grove.node.discovery.PeerDirectory;
+import dev.grove.node.discovery.StaticDirectory;
+import dev.grove.node.peer.PeerClient;
+import dev.grove.node.peer.PeerIdentity;
+import dev.grove.node.peer.PeerOptions;
+import dev.grove.node.peer.PeerRequestHandler;
+import dev.grove.node.peer.PeerServer;
+import dev.grove.node.peer.PeerSession;
+import dev.grove.protocol.ostree.ObjectId;
+import dev.grove.protocol.ostree.ObjectType;
+import dev.grove.protocol.wire.PeerMessage;
+import dev.grove.protocol.wire.Role;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The site swarm end to end on loopback: a real seeder and 3 to 5 enrolled nodes of one site (mutual fleet TLS,
+ * in-memory discovery), a realistic release; seeder egress counted at the seeder.
+ */
+@Timeout(600)
+class SiteSwarmTest {
+    private static final String SITE = "plant-7";
+    private static final int FILES = 1500;
+
+    @TempDir
+    Path dir;
+    private SwarmFixture f;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        OstreeCli.assumeOstree();
+        f = new SwarmFixture(dir);
+        f.importRelease(FILES);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    private List<Node> startSite(int n) throws IOException {
+        List<Node> group = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            group.add(f.startNode("gw-" + i, SITE));
+        }
+        SwarmFixture.awaitMesh(group);
+        return group;
+    }
+
+    @Test
+    void threeNodesConvergeOnOneCopyOfEgressWhileDevicesPullFromEveryNode() throws Exception {
+        List<Node> group = startSite(3);
+        long copy = f.oneCopyBytes();
+        List<Path> sample = sampleObjects(40);
+        f.publish();
+        List<CompletableFuture<Integer>> devices = new ArrayList<>();
+        for (Node n : group) {
+            devices.add(CompletableFuture.supplyAsync(() -> deviceReads(n, sample)));
+        }
+        for (Node n : group) {
+            f.awaitConverged(n);
+            f.assertIdenticalObjects(n);
+        }
+        for (CompletableFuture<Integer> d : devices) {
+            assertEquals(sample.size(), d.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        }
+        long egress = f.seeder.peerObjectBytesServed();
+        assertTrue(egress <= copy * 1.1, "seeder egress " + egress + " for one copy of " + copy);
+        // stock clients pull from every node at once, byte-identical checkouts
+        List<CompletableFuture<Void>> pulls = new ArrayList<>();
+        for (Node n : group) {
+            pulls.add(CompletableFuture.runAsync(() -> stockPull(n)));
+        }
+        for (CompletableFuture<Void> p : pulls) {
+            p.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void fiveNodesConvergeOnOneCopyOfEgress() throws Exception {
+        List<Node> group = startSite(5);
+        long copy = f.oneCopyBytes();
+        f.publish();
+        for (Node n : group) {
+            f.awaitConverged(n);
+            f.assertIdenticalObjects(n);
+        }
+        long egress = f.seeder.peerObjectBytesServed();
+        assertTrue(egress <= copy * 1.1, "seeder egress " + egress + " for one copy of " + copy);
+    }
+
+    @Test
+    void aNodeKilledMidReplicationLeavesTheRestToComplete() throws Exception {
+        List<Node> group = startSite(5);
+        long copy = f.oneCopyBytes();
+        f.publish();
+        Node victim = group.get(2);
+        await().atMost(WAIT).until(() -> f.seeder.peerObjectBytesServed() > copy / 4);
+        victim.close();
+        List<Node> rest = new ArrayList<>(group);
+        rest.remove(victim);
+        for (Node n : rest) {
+            f.awaitConverged(n);
+            f.assertIdenticalObjects(n);
+        }
+        long egress = f.seeder.peerObjectBytesServed();
+        assertTrue(egress <= copy * 1.3, "seeder egress " + egress + " for one copy of " + copy);
+    }
+
+    @Test
+    void aLateJoinerTakesEverythingFromItsPeers() throws Exception {
+        List<Node> group = startSite(3);
+        f.publish();
+        for (Node n : group) {
+            f.awaitConverged(n);
+        }
+        long before = f.seeder.peerObjectBytesServed();
+        Node late = f.startNode("gw-9", SITE);
+        f.awaitConverged(late);
+        f.assertIdenticalObjects(late);
+        long forLate = f.seeder.peerObjectBytesServed() - before;
+        long metadata = f.metadataBytes();
+        assertTrue(forLate <= metadata, "seeder sent " + forLate + " object bytes for the late joiner (metadata is "
+                + metadata + ")");
+    }
+
+    @Test
+    void twoSitesNeverExchangeObjects() throws Exception {
+        Node a1 = f.startNode("a-1", "site-a");
+        Node a2 = f.startNode("a-2", "site-a");
+        List<HostPort> siteA = List.of(hp(a1), hp(a2));
+        // the b nodes are (mis)configured with the a nodes as static peers: the link is made, then refused
+        Function<PeerDirectory, PeerDirectory> withA = d -> new CompositeDirectory(List.of(d,
+                StaticDirectory.of(siteA)));
+        Node b1 = f.startNode("b-1", "site-b", withA, Function.identity());
+        Node b2 = f.startNode("b-2", "site-b", withA, Function.identity());
+        SwarmFixture.awaitMesh(List.of(a1, a2));
+        SwarmFixture.awaitMesh(List.of(b1, b2));
+        long copy = f.oneCopyBytes();
+        f.publish();
+        for (Node n : List.of(a1, a2, b1, b2)) {
+            f.awaitConverged(n);
+        }
+        for (Node n : List.of(a1, a2, b1, b2)) {
+            for (PeerSession s : n.swarm().orElseThrow().sessions()) {
+                assertEquals(n.config().site(), s.remote().siteId(), n.config().nodeId() + " kept " + s.remote());
+            }
+        }
+        await().atMost(WAIT).untilAsserted(() -> assertTrue(b1.swarm().orElseThrow().peersRefused()
+                + b2.swarm().orElseThrow().peersRefused() + a1.swarm().orElseThrow().peersRefused()
+                + a2.swarm().orElseThrow().peersRefused() > 0, "cross-site sessions refused"));
+        long egress = f.seeder.peerObjectBytesServed();
+        assertTrue(egress >= copy * 2 * 0.9, "each site fetched its own copy: " + egress);
+        assertTrue(egress <= copy * 2 * 1.1, "seeder egress " + egress + " for two sites of " + copy);
+    }
+
+    @Test
+    void corruptOtherSiteAndUncertifiedPeersAreRefusedAndReplicationCompletes() throws Exception {
+        // another site's node and a peer without a fleet certificate, both listed as static peers
+        Node foreign = f.startNode("x-1", "site-x");
+        PeerServer rogue = new PeerServer(PeerOptions.of(Role.NODE, "rogue", SITE), new PeerRequestHandler() {
+        }).start();
+        try {
+            List<HostPort> bad = List.of(hp(foreign), HostPort.of("127.0.0.1", rogue.boundAddress().getPort()));
+            Function<PeerDirectory, PeerDirectory> withBad = d -> new CompositeDirectory(List.of(d,
+                    StaticDirectory.of(bad)));
+            Node g1 = f.startNode("gw-1", SITE, withBad, Function.identity());
+            Node g2 = f.startNode("gw-2", SITE, withBad, Function.identity());
+            Path corrupt = Files.createDirectories(dir.resolve("corrupt"));
+            AtomicInteger served = new AtomicInteger();
+            Node liar = f.startNode("gw-3", SITE, withBad, o -> o.withServeDecorator(h -> new Corrupting(h, corrupt,
+                    served)));
+            SwarmFixture.awaitMesh(List.of(g1, g2, liar));
+            f.publish();
+            for (Node n : List.of(g1, g2, liar)) {
+                f.awaitConverged(n);
+                f.assertIdenticalObjects(n);
+            }
+            assertTrue(served.get() > 0, "the liar served corrupted objects");
+            long rejects = g1.swarm().orElseThrow().peerRejects() + g2.swarm().orElseThrow().peerRejects();
+            assertTrue(rejects >= 1, "the liar was dropped");
+            assertTrue(g1.swarm().orElseThrow().isQuarantined("gw-3") || g2.swarm().orElseThrow()
+                    .isQuarantined("gw-3"));
+            for (Node n : List.of(g1, g2)) {
+                for (PeerSession s : n.swarm().orElseThrow().sessions()) {
+                    assertEquals(SITE, s.remote().siteId());
+                    assertTrue(!s.remote().nodeId().equals("rogue"));
+                }
+            }
+            // a client without a fleet certificate cannot open a session with a node
+            try (PeerClient uncertified = new PeerClient(PeerOptions.of(Role.NODE, "intruder", SITE),
+                    PeerRequestHandler.NONE)) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> uncertified.connect(hp(g1))
+                        .get(30, TimeUnit.SECONDS));
+                assertTrue(e.getCause() != null, e.toString());
+            }
+            assertTrue(f.nodes.get(0).store().distribution(DIST).isPresent(), "the foreign site's node replicated alone");
+        } finally {
+            rogue.close();
+        }
+    }
+
+    /** Serves every content object with one byte flipped (a copy per request). */
+    private record Corrupting(PeerRequestHandler delegate, Path scratch, AtomicInteger served)
+            implements PeerRequestHandler {
+        @Override
+        public Optional<PeerMessage.Summary> summary(PeerIdentity peer, String distribution) {
+            return delegate.summary(peer, distribution);
+        }
+
+        @Override
+        public Optional<Path> object(PeerIdentity peer, ObjectId id) {
+            Optional<Path> p = delegate.object(peer, id);
+            if (p.isEmpty() || id.type() != ObjectType.FILE) {
+                return p;
+            }
+            try {
+                byte[] b = Files.readAllBytes(p.get());
+                b[b.length / 2] ^= 0x5a;
+                Path out = Files.createTempFile(scratch, "bad", ".filez");
+                Files.write(out, b);
+                served.incrementAndGet();
+                return Optional.of(out);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public Optional<Path> file(PeerIdentity peer, String relativePath) {
+            return delegate.file(peer, relativePath);
+        }
+
+        @Override
+        public boolean[] have(PeerIdentity peer, List<ObjectId> ids) {
+            return delegate.have(peer, ids);
+        }
+
+        @Override
+        public AutoCloseable subscribe(PeerIdentity peer, List<String> distributions,
+                                       java.util.function.Consumer<PeerMessage.Summary> push) {
+            return delegate.subscribe(peer, distributions, push);
+        }
+
+        @Override
+        public void inventory(PeerIdentity peer, PeerMessage.Inventory inventory) {
+            delegate.inventory(peer, inventory);
+        }
+    }
+
+    private static HostPort hp(Node n) {
+        return HostPort.of("127.0.0.1", n.peerAddress().getPort());
+    }
+
+    /** Relative paths (objects/xx/...) of some of the seeder's objects. */
+    private List<Path> sampleObjects(int n) throws IOException {
+        Path repo = f.seeder.store().repoDir();
+        List<Path> all;
+        try (Stream<Path> s = Files.walk(repo.resolve("objects"))) {
+            all = new ArrayList<>(s.filter(Files::isRegularFile).filter(p -> !p.toString().endsWith(".commitmeta"))
+                    .map(repo::relativize).toList());
+        }
+        Collections.shuffle(all, new Random(3));
+        return all.subList(0, Math.min(n, all.size()));
+    }
+
+    /**
+     * A device reading objects from {@code n} during replication: 404 while the node does not serve the
+     * distribution yet (retried), then every object must come back 200 with the seeder's bytes. Returns how many.
+     */
+    private int deviceReads(Node n, List<Path> sample) {
+        HttpClient http = HttpClient.newHttpClient();
+        Path seederRepo = f.seeder.store().repoDir();
+        int ok = 0;
+        try {
+            for (Path rel : sample) {
+                URI uri = URI.create("http://127.0.0.1:" + n.httpAddress().getPort() + "/repos/" + DIST + "/" + rel);
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (true) {
+                    boolean servedBefore = n.store().distribution(DIST).isPresent();
+                    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri).build(),
+                            HttpResponse.BodyHandlers.ofByteArray());
+                    if (r.statusCode() == 200) {
+                        assertTrue(java.util.Arrays.equals(Files.readAllBytes(seederRepo.resolve(rel)), r.body()),
+                                "device got different bytes for " + rel + " from " + n.config().nodeId());
+                        ok++;
+                        break;
+                    }
+                    assertEquals(404, r.statusCode(), () -> rel + " from " + n.config().nodeId());
+                    assertTrue(!servedBefore, rel + " 404 while the distribution is served");
+                    assertTrue(System.nanoTime() < deadline, "node never served " + rel);
+                    await().pollDelay(java.time.Duration.ofMillis(50)).until(() -> true);
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        return ok;
+    }
+
+    private void stockPull(Node n) {
+        try {
+            Path base = Files.createDirectories(dir.resolve("device-" + n.config().nodeId()));
+            Path key = Files.write(base.resolve("fleet.gpg"), f.service.publicKeyBinary());
+            Path client = base.resolve("repo");
+            OstreeCli.run(base, "ostree", "init", "--mode=bare-user", "--repo=" + client);
+            OstreeCli.run(base, "ostree", "--repo=" + client, "remote", "add", "--set=gpg-verify=true",
+                    "--set=gpg-verify-summary=true", "--set=gpgkeypath=" + key, "origin",
+                    "http://127.0.0.1:" + n.httpAddress().getPort() + "/repos/" + DIST);
+            OstreeCli.run(base, "ostree", "--repo=" + client, "pull", "origin", SwarmFixture.REF);
+            OstreeCli.run(base, "ostree", "--repo=" + client, "fsck");
+            String rev = OstreeCli.run(base, "ostree", "--repo=" + client, "rev-parse", SwarmFixture.REF).trim();
+            assertEquals(f.commit.toString(), rev);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

@@ -72,8 +72,8 @@ class ShapedRelayTest {
             try (Socket s = new Socket("127.0.0.1", relay.address().getPort())) {
                 Thread writer = new Thread(() -> {
                     try {
+                        // no half-close: the relay closes both ways when one side closes
                         s.getOutputStream().write(data);
-                        s.shutdownOutput();
                     } catch (IOException ignored) {
                         // the read side fails the test
                     }

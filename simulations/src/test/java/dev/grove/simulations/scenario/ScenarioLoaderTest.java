@@ -66,7 +66,7 @@ class ScenarioLoaderTest {
 
     @Test
     void unknownKeysBadActionsUnknownNodesAndImpossibleRestartsAreErrors() {
-        assertError(MINIMAL + "colour = 1\n", "unknown key 'colour'");
+        assertError("colour = 1\n" + MINIMAL, "unknown key 'colour'");
         assertError(MINIMAL + "[[timeline]]\naction = \"explode\"\n", "action: 'explode'");
         assertError(MINIMAL + "[[timeline]]\naction = \"crash\"\nnode = \"nope\"\n", "not a node");
         assertError(MINIMAL + "[[timeline]]\naction = \"restart\"\nnode = \"s-n1\"\n", "does not fit");

@@ -4,22 +4,29 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 
 /**
  * First handler after the codec: refuses requests the decoder could not parse, and requests without the right
- * {@code Authorization: Bearer <token>} (except {@code GET /api/v1/health}), with a JSON error and a closed
- * connection; the refused request's body is dropped unread. Everything else passes on unchanged.
+ * {@code Authorization: Bearer <token>} (except {@code GET /api/v1/health}), with a JSON error, then closes the
+ * connection. A refused request's body is read and dropped, up to {@link #DRAIN_LIMIT_BYTES}, before the close: a
+ * client still sending its body would otherwise see a reset instead of the error. A longer body is cut off by the
+ * close. Everything else passes on unchanged.
  *
  * <p>Per channel (not {@code @Sharable}): it remembers that the current request was refused, to drop its content.
  */
 final class RequestGate extends ChannelInboundHandlerAdapter {
     private static final String BEARER = "Bearer ";
 
+    static final long DRAIN_LIMIT_BYTES = 1 << 20;
+
     private final AdminToken token;
     private boolean refusing;
+    private long drained;
 
     RequestGate(AdminToken token) {
         this.token = token;
@@ -28,7 +35,16 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (refusing) {
-            ReferenceCountUtil.release(msg);
+            try {
+                if (msg instanceof HttpContent c) {
+                    drained += c.content().readableBytes();
+                    if (msg instanceof LastHttpContent || drained > DRAIN_LIMIT_BYTES) {
+                        ctx.close();
+                    }
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
             return;
         }
         if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
@@ -49,8 +65,13 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
                     why = "bad admin token";
                 }
                 if (why != null) {
+                    boolean bodyFollows = !(msg instanceof LastHttpContent);
                     ReferenceCountUtil.release(msg);
-                    refuse(ctx, AdminErrors.unauthorized(why));
+                    refusing = true;
+                    AdminHttp.write(ctx, AdminErrors.unauthorized(why), bodyFollows);
+                    if (!bodyFollows) {
+                        ctx.close();
+                    }
                     return;
                 }
             }

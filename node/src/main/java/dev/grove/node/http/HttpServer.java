@@ -104,7 +104,8 @@ public final class HttpServer implements AutoCloseable {
         blocking.allowCoreThreadTimeOut(true);
         channels = new DefaultChannelGroup("grove-http", GlobalEventExecutor.INSTANCE);
         StatusReport status = new StatusReport(store, () -> bound, statusSources);
-        RouteResolver resolver = new RouteResolver(store, status, metrics, metricsSources, fetchThrough, blocking);
+        RouteResolver resolver = new RouteResolver(store, status, metrics, metricsSources, fetchThrough, blocking,
+                new HotObjects(options.hotObjectBytes()));
         HttpChannelInitializer init = new HttpChannelInitializer(options, options.tls().orElse(null),
                 new ConnectionTracker(metrics, channels), resolver, blocking, metrics);
         try {

@@ -20,10 +20,13 @@ import java.util.Optional;
  * @param shutdownTimeout  bound on each wait in {@link HttpServer#close()}
  * @param nativeTransport  use epoll when available
  * @param tls              TLS for the endpoint (files are then sent in chunks, not with sendfile)
+ * @param hotObjectBytes   memory for the bytes of small recently served objects, answered from the event loop
+ *                         without a store or file call (see {@code HotObjects}); 0 disables
  */
 public record HttpServerOptions(InetSocketAddress bind, int maxUriBytes, int maxHeaderBytes, int ioThreads,
                                 int blockingThreads, int blockingQueue, Duration idleTimeout,
-                                Duration shutdownTimeout, boolean nativeTransport, Optional<SslContext> tls) {
+                                Duration shutdownTimeout, boolean nativeTransport, Optional<SslContext> tls,
+                                long hotObjectBytes) {
     public HttpServerOptions {
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
@@ -33,6 +36,9 @@ public record HttpServerOptions(InetSocketAddress bind, int maxUriBytes, int max
         positive("maxHeaderBytes", maxHeaderBytes);
         positive("blockingThreads", blockingThreads);
         positive("blockingQueue", blockingQueue);
+        if (hotObjectBytes < 0) {
+            throw new GroveException(ErrorCode.CONFIG, "hotObjectBytes: " + hotObjectBytes + " (expected: >= 0)");
+        }
         if (ioThreads < 0) {
             throw new GroveException(ErrorCode.CONFIG, "ioThreads: " + ioThreads + " (expected: >= 0)");
         }
@@ -41,15 +47,30 @@ public record HttpServerOptions(InetSocketAddress bind, int maxUriBytes, int max
         }
     }
 
-    /** 8 KiB URIs, 16 KiB headers, 16 blocking threads, 60 s idle timeout, epoll when available, no TLS. */
+    /**
+     * 8 KiB URIs, 16 KiB headers, one event loop per core, 16 blocking threads, 60 s idle timeout, epoll when
+     * available, no TLS, 32 MiB of hot small objects.
+     */
     public static HttpServerOptions defaults(InetSocketAddress bind) {
-        return new HttpServerOptions(bind, 8 * 1024, 16 * 1024, 0, 16, 4096, Duration.ofSeconds(60),
-                Duration.ofSeconds(5), true, Optional.empty());
+        return new HttpServerOptions(bind, 8 * 1024, 16 * 1024, Runtime.getRuntime().availableProcessors(), 16, 4096,
+                Duration.ofSeconds(60), Duration.ofSeconds(5), true, Optional.empty(), 32L * 1024 * 1024);
     }
 
     public HttpServerOptions withTls(SslContext ssl) {
         return new HttpServerOptions(bind, maxUriBytes, maxHeaderBytes, ioThreads, blockingThreads, blockingQueue,
-                idleTimeout, shutdownTimeout, nativeTransport, Optional.of(ssl));
+                idleTimeout, shutdownTimeout, nativeTransport, Optional.of(ssl), hotObjectBytes);
+    }
+
+    /** The same options with {@code bytes} of hot small objects (0: every object is read from its file). */
+    public HttpServerOptions withHotObjectBytes(long bytes) {
+        return new HttpServerOptions(bind, maxUriBytes, maxHeaderBytes, ioThreads, blockingThreads, blockingQueue,
+                idleTimeout, shutdownTimeout, nativeTransport, tls, bytes);
+    }
+
+    /** The same options with {@code threads} event loops (0: Netty's default, twice the cores). */
+    public HttpServerOptions withIoThreads(int threads) {
+        return new HttpServerOptions(bind, maxUriBytes, maxHeaderBytes, threads, blockingThreads, blockingQueue,
+                idleTimeout, shutdownTimeout, nativeTransport, tls, hotObjectBytes);
     }
 
     private static void positive(String name, int v) {

@@ -30,10 +30,27 @@ final class ReplyWriter {
     private ReplyWriter() {
     }
 
+    /** The formatted {@code Date} of the current second: formatting once per second instead of once per response. */
+    private record DateHeader(long second, String value) {
+    }
+
+    private static volatile DateHeader date = new DateHeader(-1, "");
+
+    static String date() {
+        long now = System.currentTimeMillis();
+        long second = now / 1000;
+        DateHeader d = date;
+        if (d.second() != second) {
+            d = new DateHeader(second, DateFormatter.format(new Date(second * 1000)));
+            date = d;
+        }
+        return d.value();
+    }
+
     /** Must run on {@code ctx}'s event loop. Returns the future of the last write. */
     static ChannelFuture write(ChannelHandlerContext ctx, HttpVersion version, boolean keepAlive, Reply reply) {
         var headers = reply.headers();
-        headers.set(HttpHeaderNames.DATE, DateFormatter.format(new Date()));
+        headers.set(HttpHeaderNames.DATE, date());
         HttpUtil.setKeepAlive(headers, version, keepAlive);
         Reply.Body body = reply.body();
         if (body instanceof Reply.Body.Streamed s) {

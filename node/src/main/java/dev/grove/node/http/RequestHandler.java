@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  *       decoder failure      -> 400/414/431, then half-close (linger) so the client reads the answer
  *       not GET/HEAD         -> 405
  *       RequestPath + Router -> 400/404 on the loop (pure)
- *       RouteResolver        -> on the blocking executor, then ReplyWriter on this channel's loop
+ *       RouteResolver.fromMemory -> answered on the loop when memory holds all it needs (hot small objects,
+ *                               known distributions; no store or file call)
+ *       RouteResolver.resolve -> else on the blocking executor, then ReplyWriter on this channel's loop
  *                               (an object being fetched through: Awaited, the reply follows when its size is known)
  *   write done -> keep-alive ? next() : close
  * </pre>
@@ -108,6 +110,16 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         RequestInfo info = RequestInfo.of(req);
+        Reply fromMemory;
+        try {
+            fromMemory = resolver.fromMemory(route, info);
+        } catch (RuntimeException e) {
+            fromMemory = failed(ctx, req, e);
+        }
+        if (fromMemory != null) {
+            respond(ctx, req, fromMemory, After.KEEP_ALIVE_IF_ASKED);
+            return;
+        }
         try {
             blocking.execute(() -> {
                 Reply reply = resolve(ctx, route, info, req);

@@ -58,6 +58,9 @@ final class RequestPath {
     }
 
     private static String decode(String raw, String uri) {
+        if (plain(raw)) {
+            return raw; // nothing to decode, nothing forbidden: the usual case, without copying
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
@@ -97,6 +100,17 @@ final class RequestPath {
             }
         }
         return s;
+    }
+
+    /** Printable ASCII other than {@code %} and {@code \\}: decodes to itself and holds no forbidden character. */
+    private static boolean plain(String raw) {
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c <= 0x20 || c >= 0x7f || c == '%' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int indexOfAny(String s, char a, char b) {

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,13 +25,16 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 
 /**
- * Resolves a {@link Route} into a {@link Reply}: every store call, file stat and file open happens here, on the
- * blocking executor, never on an event loop. Thread-safe.
+ * Resolves a {@link Route} into a {@link Reply}: every store call, file stat and file open happens in
+ * {@link #resolve}, on the blocking executor, never on an event loop. {@link #fromMemory} answers on the event loop
+ * what earlier lookups left in memory (distributions, small content-addressed objects in {@link HotObjects}), valid
+ * while the store's {@link ObjectStore#changeCount()} is unchanged. Thread-safe.
  *
  * <p>Files are opened with {@code O_NOFOLLOW} after a no-follow stat that must say "regular file"; files under
  * {@code deltas/} and {@code delta-indexes/} must also have a real path inside the repo's real path, so neither a
@@ -51,24 +55,59 @@ final class RouteResolver {
     private final List<MetricsSource> metricsSources;
     private final FetchThrough fetchThrough;
     private final Executor blocking;
+    private final HotObjects hot;
+    /** Distributions looked up at a change count; only present ones, so bounded by the store's distributions. */
+    private final ConcurrentHashMap<String, Known> known = new ConcurrentHashMap<>();
     private volatile Path repoReal;
 
+    private record Known(Distribution distribution, long changeCount) {
+    }
+
     RouteResolver(ObjectStore store, StatusReport status, HttpMetrics metrics, List<MetricsSource> metricsSources) {
-        this(store, status, metrics, metricsSources, null, null);
+        this(store, status, metrics, metricsSources, null, null, new HotObjects(0));
     }
 
     /**
      * @param fetchThrough fetches absent objects; null: an absent object is 404
      * @param blocking     where streamed bodies are read (needed with {@code fetchThrough})
+     * @param hot          small objects kept in memory
      */
     RouteResolver(ObjectStore store, StatusReport status, HttpMetrics metrics, List<MetricsSource> metricsSources,
-                  FetchThrough fetchThrough, Executor blocking) {
+                  FetchThrough fetchThrough, Executor blocking, HotObjects hot) {
+        this.hot = hot;
         this.store = store;
         this.status = status;
         this.metrics = metrics;
         this.metricsSources = List.copyOf(metricsSources);
         this.fetchThrough = fetchThrough;
         this.blocking = blocking;
+    }
+
+    /**
+     * On the event loop, without any store or file call: the reply when everything it needs is already in memory
+     * and still valid (a known distribution; for objects, a hot entry), else null (then {@link #resolve} on the
+     * blocking executor).
+     */
+    Reply fromMemory(Route route, RequestInfo req) {
+        long cc = store.changeCount();
+        if (cc < 0) {
+            return null;
+        }
+        if (route instanceof Route.StoredObject o) {
+            if (!o.id().type().isContentAddressed() || knownDistribution(o.distribution(), cc) == null) {
+                return null;
+            }
+            HotObjects.Entry e = hot.get(o.id(), cc);
+            return e == null ? null : fromEntry(req, e);
+        }
+        if (route instanceof Route.Config c) {
+            return knownDistribution(c.distribution(), cc) == null ? null : config(req);
+        }
+        if (route instanceof Route.Ref r) {
+            Distribution d = knownDistribution(r.distribution(), cc);
+            return d == null ? null : ref(req, d, r);
+        }
+        return null;
     }
 
     Reply resolve(Route route, RequestInfo req) throws IOException {
@@ -86,7 +125,7 @@ final class RouteResolver {
         }
         if (route instanceof Route.Config c) {
             distribution(c.distribution());
-            return bytes(req, CONFIG, new Representation(TEXT, 0, "\"config-1\"", -1, Representation.REVALIDATE, true));
+            return config(req);
         }
         if (route instanceof Route.Summary s) {
             Distribution d = distribution(s.distribution());
@@ -98,15 +137,10 @@ final class RouteResolver {
             return bytes(req, sig, publishedRep(d, "sig"));
         }
         if (route instanceof Route.Ref r) {
-            Distribution d = distribution(r.distribution());
-            Checksum c = d.refs().get(r.ref());
-            if (c == null) {
-                throw notFound(r.distribution() + "/refs/heads/" + r.ref());
-            }
-            return bytes(req, (c + "\n").getBytes(StandardCharsets.US_ASCII),
-                    new Representation(TEXT, 0, "\"" + c + "\"", -1, Representation.REVALIDATE, true));
+            return ref(req, distribution(r.distribution()), r);
         }
         if (route instanceof Route.StoredObject o) {
+            long cc = store.changeCount(); // before the lookups: what they find may be kept while it is unchanged
             distribution(o.distribution());
             ObjectId id = o.id();
             Optional<Path> p = store.path(id);
@@ -117,7 +151,7 @@ final class RouteResolver {
                 }
                 p = store.path(id); // stored in the meantime
             }
-            return storedObject(req, id, p.orElseThrow(() -> notFound(id.toString())));
+            return storedObject(req, id, p.orElseThrow(() -> notFound(id.toString())), cc);
         }
         if (route instanceof Route.DeltaFile f) {
             distribution(f.distribution());
@@ -130,14 +164,73 @@ final class RouteResolver {
             if (!attrs.isRegularFile() || !p.toRealPath().startsWith(root)) {
                 throw notFound(f.relativePath());
             }
-            return file(req, p, true, null, false);
+            return file(req, p, attrs, true, null, false);
         }
         throw new GroveException(ErrorCode.INTERNAL, "unhandled route: " + route);
     }
 
-    private Reply storedObject(RequestInfo req, ObjectId id, Path p) throws IOException {
+    private static Reply config(RequestInfo req) {
+        return bytes(req, CONFIG, new Representation(TEXT, 0, "\"config-1\"", -1, Representation.REVALIDATE, true));
+    }
+
+    private static Reply ref(RequestInfo req, Distribution d, Route.Ref r) {
+        Checksum c = d.refs().get(r.ref());
+        if (c == null) {
+            throw notFound(r.distribution() + "/refs/heads/" + r.ref());
+        }
+        return bytes(req, (c + "\n").getBytes(StandardCharsets.US_ASCII),
+                new Representation(TEXT, 0, "\"" + c + "\"", -1, Representation.REVALIDATE, true));
+    }
+
+    /**
+     * A stored object. A small content-addressed one is read whole (it is at most
+     * {@link HotObjects#MAX_ENTRY_BYTES}), kept in {@link #hot} and answered from memory in one write; others go
+     * out from their file.
+     *
+     * @param cc the store's change count read before the lookup that found {@code p}
+     */
+    private Reply storedObject(RequestInfo req, ObjectId id, Path p, long cc) throws IOException {
         boolean mutable = !id.type().isContentAddressed();
-        return file(req, p, mutable, "\"" + id + "\"", id.type() != ObjectType.COMMIT_META);
+        String etag = "\"" + id + "\"";
+        BasicFileAttributes attrs = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!attrs.isRegularFile()) {
+            throw notFound(p.getFileName().toString());
+        }
+        if (cc >= 0 && hot.accepts(id, attrs.size())) {
+            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                long size = ch.size();
+                if (hot.accepts(id, size)) {
+                    HotObjects.Entry e = new HotObjects.Entry(readFully(ch, (int) size, id),
+                            attrs.lastModifiedTime().toMillis(), etag, cc);
+                    hot.put(id, e);
+                    return fromEntry(req, e);
+                }
+            }
+        }
+        return file(req, p, attrs, mutable, etag, id.type() != ObjectType.COMMIT_META);
+    }
+
+    private static byte[] readFully(FileChannel ch, int size, ObjectId id) throws IOException {
+        byte[] data = new byte[size];
+        ByteBuffer buf = ByteBuffer.wrap(data);
+        while (buf.hasRemaining()) {
+            if (ch.read(buf) < 0) {
+                throw new IOException("object file of " + id + " shrank while read (expected " + size + " bytes)");
+            }
+        }
+        return data;
+    }
+
+    /** A content-addressed object from memory: immutable caching, ranges and conditionals as for its file. */
+    private static Reply fromEntry(RequestInfo req, HotObjects.Entry e) {
+        Representation rep = new Representation(OCTETS, e.data().length, e.etag(), e.mtimeMillis(),
+                Representation.IMMUTABLE, true);
+        Conditionals.Decision d = Conditionals.decide(req, rep);
+        if (req.head() || d.length() == 0) {
+            return new Reply(d.status(), d.headers(), Reply.NONE, false);
+        }
+        return new Reply(d.status(), d.headers(), new Reply.Body.Bytes(e.data(), (int) d.offset(), (int) d.length()),
+                d.status().code() / 100 == 2);
     }
 
     /**
@@ -155,8 +248,9 @@ final class RouteResolver {
                     .whenComplete((v, t) -> inflight.close())
                     .thenApplyAsync(v -> {
                         try {
+                            long cc = store.changeCount();
                             return storedObject(req, id, store.path(id)
-                                    .orElseThrow(() -> notFound(id.toString())));
+                                    .orElseThrow(() -> notFound(id.toString())), cc);
                         } catch (IOException e) {
                             throw new UncheckedIOException(e);
                         }
@@ -194,8 +288,24 @@ final class RouteResolver {
         return r;
     }
 
+    /** Blocking side: the distribution, from memory while the store is unchanged, else from the store. */
     private Distribution distribution(String name) {
-        return store.distribution(name).orElseThrow(() -> notFound("distribution " + name));
+        long cc = store.changeCount();
+        Distribution d = knownDistribution(name, cc);
+        if (d != null) {
+            return d;
+        }
+        d = store.distribution(name).orElseThrow(() -> notFound("distribution " + name));
+        if (cc >= 0) {
+            known.put(name, new Known(d, cc));
+        }
+        return d;
+    }
+
+    /** Non-blocking: the distribution when it was looked up at change count {@code cc}, else null. */
+    private Distribution knownDistribution(String name, long cc) {
+        Known k = known.get(name);
+        return k != null && k.changeCount() == cc ? k.distribution() : null;
     }
 
     /** ETag and Last-Modified of summary and summary.sig change together whenever either file changes. */
@@ -218,15 +328,13 @@ final class RouteResolver {
     }
 
     /**
-     * Opens (no-follow) and stats the file, then decides; the channel stays open only when a body will be sent.
+     * Opens (no-follow) the file that a no-follow stat ({@code attrs}) found to be regular, then decides; the channel
+     * stays open only when a body will be sent.
      *
      * @param etag null: derived from size and mtime (mutable files)
      */
-    private Reply file(RequestInfo req, Path p, boolean mutable, String etag, boolean isObject) throws IOException {
-        BasicFileAttributes attrs = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (!attrs.isRegularFile()) {
-            throw notFound(p.getFileName().toString());
-        }
+    private Reply file(RequestInfo req, Path p, BasicFileAttributes attrs, boolean mutable, String etag,
+                       boolean isObject) throws IOException {
         FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
         boolean keep = false;
         try {

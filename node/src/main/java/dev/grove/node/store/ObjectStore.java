@@ -113,4 +113,14 @@ public interface ObjectStore extends AutoCloseable {
 
     /** Deletes objects not reachable from any distribution's refs (and their parents). Returns objects removed. */
     long gc();
+
+    /**
+     * A counter that grows after every change that can make an earlier lookup wrong: a distribution published or
+     * removed, objects removed by {@link #gc()}. Callers may keep what they looked up (distributions, the presence
+     * and bytes of content-addressed objects) while the counter still reads as it did before the lookup. Never
+     * blocks (no lock, no I/O). {@code -1}: this store does not count, nothing may be kept.
+     */
+    default long changeCount() {
+        return -1;
+    }
 }

@@ -53,6 +53,8 @@ public final class RocksObjectStore implements ObjectStore {
     private final Clock clock;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Object publishLock = new Object();
+    /** See {@link #changeCount()}: raised after each publish, distribution removal and gc. */
+    private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
     private volatile State state = State.OPEN;
 
     private RocksObjectStore(Path dataDir, ObjectFiles files, IndexDb index, Clock clock) {
@@ -296,6 +298,7 @@ public final class RocksObjectStore implements ObjectStore {
                             .putLastGeneration(generation)
                             .commit();
                 }
+                changes.incrementAndGet();
                 LOG.info("published distribution {} generation {} with {} refs", published.name(), generation,
                         published.refs().size());
                 return null;
@@ -322,6 +325,7 @@ public final class RocksObjectStore implements ObjectStore {
                 try (IndexDb.Batch batch = index.batch()) {
                     batch.deleteDistribution(name).commit();
                 }
+                changes.incrementAndGet();
             }
             LOG.info("removed distribution {}", name);
             return null;
@@ -348,6 +352,11 @@ public final class RocksObjectStore implements ObjectStore {
     }
 
     @Override
+    public long changeCount() {
+        return changes.get();
+    }
+
+    @Override
     public long gc() {
         return gc(Set.of());
     }
@@ -364,7 +373,12 @@ public final class RocksObjectStore implements ObjectStore {
         try {
             ensureOpen();
             Set<ObjectId> live = mark(extraRoots);
-            long removed = sweep(live);
+            long removed;
+            try {
+                removed = sweep(live);
+            } finally {
+                changes.incrementAndGet();
+            }
             LOG.info("gc: {} live objects kept, {} removed", live.size(), removed);
             return removed;
         } catch (IOException e) {

@@ -1,0 +1,97 @@
+package dev.grove.node.http;
+
+import dev.grove.protocol.ostree.ObjectId;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The bytes of small, recently served content-addressed objects, so that a repeat request is answered on the event
+ * loop from memory, with no store call, no file call and no thread hand-off. Thread-safe.
+ *
+ * <p>Only content-addressed objects ({@code .commit}, {@code .dirtree}, {@code .dirmeta}, {@code .filez}) of at most
+ * {@link #maxEntryBytes()} are kept: their bytes never change while they are stored. Each entry carries the store's
+ * {@code changeCount()} read before the lookup that filled it, and is used only while the count is unchanged (a gc
+ * may have removed the object since). Bounded by total bytes; least recently used entries go first (per stripe).
+ */
+final class HotObjects {
+    /** Largest object kept; larger ones always go out from their file (sendfile). */
+    static final int MAX_ENTRY_BYTES = 64 * 1024;
+    private static final int STRIPES = 8;
+
+    /**
+     * @param etag         quoted strong entity tag ({@code "<id>"})
+     * @param changeCount  the store's change count before the lookup that found the object
+     */
+    record Entry(byte[] data, long mtimeMillis, String etag, long changeCount) {
+    }
+
+    private final Stripe[] stripes = new Stripe[STRIPES];
+    private final long maxBytes;
+
+    /** @param maxBytes total bytes kept; 0 disables the cache */
+    HotObjects(long maxBytes) {
+        this.maxBytes = maxBytes;
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new Stripe(maxBytes / STRIPES);
+        }
+    }
+
+    int maxEntryBytes() {
+        return MAX_ENTRY_BYTES;
+    }
+
+    /** Whether an object of this type and size would be kept. */
+    boolean accepts(ObjectId id, long size) {
+        return maxBytes > 0 && size <= MAX_ENTRY_BYTES && size <= maxBytes / STRIPES && id.type().isContentAddressed();
+    }
+
+    /** The entry, if kept and filled at {@code changeCount}; a stale entry is dropped. */
+    Entry get(ObjectId id, long changeCount) {
+        if (maxBytes <= 0 || changeCount < 0) {
+            return null;
+        }
+        return stripe(id).get(id, changeCount);
+    }
+
+    void put(ObjectId id, Entry e) {
+        if (e.changeCount() >= 0 && accepts(id, e.data().length)) {
+            stripe(id).put(id, e);
+        }
+    }
+
+    private Stripe stripe(ObjectId id) {
+        return stripes[(id.hashCode() & 0x7fffffff) % STRIPES];
+    }
+
+    /** An access-ordered map under its own lock, evicting least recently used entries past its byte budget. */
+    private static final class Stripe {
+        private final long budget;
+        private final LinkedHashMap<ObjectId, Entry> map = new LinkedHashMap<>(256, 0.75f, true);
+        private long bytes;
+
+        Stripe(long budget) {
+            this.budget = budget;
+        }
+
+        synchronized Entry get(ObjectId id, long changeCount) {
+            Entry e = map.get(id);
+            if (e != null && e.changeCount() != changeCount) {
+                map.remove(id);
+                bytes -= e.data().length;
+                return null;
+            }
+            return e;
+        }
+
+        synchronized void put(ObjectId id, Entry e) {
+            Entry old = map.put(id, e);
+            bytes += e.data().length - (old == null ? 0 : old.data().length);
+            var it = map.entrySet().iterator();
+            while (bytes > budget && it.hasNext()) {
+                Map.Entry<ObjectId, Entry> eldest = it.next();
+                bytes -= eldest.getValue().data().length;
+                it.remove();
+            }
+        }
+    }
+}

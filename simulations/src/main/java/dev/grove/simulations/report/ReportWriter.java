@@ -74,7 +74,7 @@ public final class ReportWriter {
                 bytes(r.resources().heapUsedBytes()), bytes(r.resources().heapMaxBytes()),
                 r.resources().peakThreads(), r.resources().processors()));
         s.append("## Sites\n\n");
-        s.append("| site | nodes | WAN in | baseline | WAN/baseline | WAN payload | LAN | converge s | refetched"
+        s.append("| site | nodes | WAN in | baseline | WAN/baseline | payload received | LAN | converge s | refetched"
                 + " | failures seen | survived | device pulls ok/all |\n");
         s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|\n");
         for (SiteReport x : r.sites()) {
@@ -91,7 +91,7 @@ public final class ReportWriter {
             s.append(String.format(Locale.ROOT, "| %d | %.1f | %s | %s |%n", e.seq(), e.atS(), e.event(),
                     e.outcome()));
         }
-        s.append("\n## Nodes\n\n| node | running | converged at s | WAN payload | verified | rejected | refetched"
+        s.append("\n## Nodes\n\n| node | running | converged at s | payload received | verified | rejected | refetched"
                 + " | connects | starts | fsck |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (NodeReport n : r.nodes()) {
             s.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %d | %d | %d | %d | %d | %s |%n", n.node(),

@@ -38,26 +38,46 @@ import java.util.TreeMap;
  * publish event only points the distribution at a version); then knows, for each version, its commit, closure and
  * the SHA-256 of every object file as the seeder stores it (what device pulls are checked against).
  */
-final class ReleaseCatalog {
-    static final String REPOSITORY = "os";
+public final class ReleaseCatalog {
+    public static final String REPOSITORY = "os";
 
     /** One version as imported. {@code objects} maps each closure object to the SHA-256 of its stored file. */
-    record Version(int number, long repositoryVersion, Checksum commit, Map<ObjectId, String> objects, long bytes) {
+    public record Version(int number, long repositoryVersion, Checksum commit, Map<ObjectId, String> objects, long bytes) {
     }
 
     private final List<Version> versions;
+    private final List<ReleaseTree> trees;
+    private final Optional<ReleaseGenerator> generator;
 
     private ReleaseCatalog(List<Version> versions) {
-        this.versions = List.copyOf(versions);
+        this(versions, List.of(), Optional.empty());
     }
 
-    static ReleaseCatalog build(Scenario scenario, SeederService service, RocksObjectStore seederStore, Path work)
+    private ReleaseCatalog(List<Version> versions, List<ReleaseTree> trees, Optional<ReleaseGenerator> generator) {
+        this.versions = List.copyOf(versions);
+        this.trees = List.copyOf(trees);
+        this.generator = generator;
+    }
+
+    /** The generated tree of each version (empty when the release came from a repository). */
+    public List<ReleaseTree> trees() {
+        return trees;
+    }
+
+    /** The generator that made {@link #trees()} (for checking a checkout against them). */
+    public Optional<ReleaseGenerator> generator() {
+        return generator;
+    }
+
+    /** Creates the seeder repository {@value #REPOSITORY} and imports every version (none published). */
+    public static ReleaseCatalog build(Scenario scenario, SeederService service, RocksObjectStore seederStore, Path work)
             throws IOException {
         service.createRepository(REPOSITORY, "simulation " + scenario.name(), 0);
         Scenario.ReleaseSpec spec = scenario.release();
         String ref = spec.ref();
         int count = Math.max(1, scenario.versions());
         List<Version> out = new ArrayList<>();
+        List<ReleaseTree> made = new ArrayList<>();
         if (spec.repo().isPresent()) {
             Path repo = spec.repo().get();
             imported(service, service.importDirectory(REPOSITORY, repo, ImportOptions.refs(Set.of(ref))));
@@ -72,12 +92,13 @@ final class ReleaseCatalog {
             if (v > 1) {
                 tree = generator.next(tree, spec.changed(), spec.added(), spec.removed());
             }
+            made.add(tree);
             BuiltCommit c = generator.commitToArchiveRepo(tree, source, ref, parent);
             parent = Optional.of(c.checksum());
             imported(service, service.importDirectory(REPOSITORY, source, ImportOptions.refs(Set.of(ref))));
             out.add(version(v, service, seederStore, ref));
         }
-        return new ReleaseCatalog(out);
+        return new ReleaseCatalog(out, made, Optional.of(generator));
     }
 
     private static void imported(SeederService service, Task task) {
@@ -172,22 +193,22 @@ final class ReleaseCatalog {
         return HexFormat.of().formatHex(md.digest());
     }
 
-    Version version(int number) {
+    public Version version(int number) {
         return versions.get(number - 1);
     }
 
-    List<Version> versions() {
+    public List<Version> versions() {
         return versions;
     }
 
     /** Every object of every version (what a node that lived through all of them holds), with the stored digests. */
-    Map<ObjectId, String> union() {
+    public Map<ObjectId, String> union() {
         Map<ObjectId, String> all = new LinkedHashMap<>();
         versions.forEach(v -> all.putAll(v.objects()));
         return all;
     }
 
-    long unionBytes(RocksObjectStore store) throws IOException {
+    public long unionBytes(RocksObjectStore store) throws IOException {
         long b = 0;
         for (ObjectId id : union().keySet()) {
             b += Files.size(store.path(id).orElseThrow());

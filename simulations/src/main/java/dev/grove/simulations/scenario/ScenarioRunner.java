@@ -5,6 +5,7 @@ import dev.grove.node.config.NodeConfig;
 import dev.grove.node.config.NodeConfigLoader;
 import dev.grove.node.config.NodeOverrides;
 import dev.grove.node.Node;
+import dev.grove.node.discovery.InMemoryRegistry;
 import dev.grove.protocol.error.ErrorCode;
 import dev.grove.protocol.error.GroveException;
 import dev.grove.protocol.ostree.ObjectId;
@@ -56,7 +57,9 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *  setup   seeder (store, signing, fleet CA, peer server) ◄── releases v1..vN imported (not yet published)
- *          per site: WAN ShapedRelay ──► seeder peer port;  per node: enrolled bundle, seeder = its site's relay
+ *          per site: WAN ShapedRelay ──► seeder peer port, an InMemoryRegistry (the site LAN's discovery);
+ *          per node: enrolled bundle, seeder = its site's relay, swarm directory = the site registry advertising
+ *          a LAN ShapedRelay in front of the node's peer port (LAN bytes counted there)
  *  t = 0   nodes start (except late joiners); the timeline plays on the wall clock, one event at a time
  *  end     wait until every running node serves the last published commit (or the timeout); fsck; report
  * </pre>
@@ -72,6 +75,7 @@ public final class ScenarioRunner {
     private final boolean keepData;
     private final Map<String, SimNode> nodes = new LinkedHashMap<>();
     private final Map<String, ShapedRelay> wan = new LinkedHashMap<>();
+    private final Map<String, InMemoryRegistry> lans = new LinkedHashMap<>();
     private final List<RunReport.EventRecord> events = Collections.synchronizedList(new ArrayList<>());
     private final List<RunReport.Sample> samples = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, Double> convergedAt = new ConcurrentHashMap<>();
@@ -177,6 +181,7 @@ public final class ScenarioRunner {
             starter.shutdownNow();
             nodes.values().forEach(SimNode::close);
             wan.values().forEach(ShapedRelay::close);
+            lans.values().forEach(InMemoryRegistry::close);
             if (!keepData) {
                 deleteTree(work);
             }
@@ -191,6 +196,9 @@ public final class ScenarioRunner {
             ShapedRelay relay = ShapedRelay.start(loop, site.name() + "-wan", seeder.peerAddress(), site.wan(),
                     site.wan(), scenario.seed() * 7919 + k++);
             wan.put(site.name(), relay);
+            InMemoryRegistry registry = new InMemoryRegistry(java.time.Clock.systemUTC(), Duration.ofSeconds(10));
+            registry.startTicking(Duration.ofMillis(500));
+            lans.put(site.name(), registry);
             for (String name : site.nodeNames()) {
                 Path bundle = work.resolve("nodes").resolve(name).resolve("bundle");
                 new Enrollment(name, site.name(), List.of(DISTRIBUTION), HostPort.of("127.0.0.1",
@@ -200,7 +208,7 @@ public final class ScenarioRunner {
                         NodeOverrides.NONE.withHttpListen(HostPort.of("127.0.0.1", 0))
                                 .withPeerListen(HostPort.of("127.0.0.1", 0)));
                 nodes.put(name, new SimNode(name, site.name(), config, scenario.seed() * 104_729 + k++, loop,
-                        site.lan()));
+                        site.lan(), registry));
             }
         }
     }

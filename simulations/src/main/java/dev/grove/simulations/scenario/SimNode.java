@@ -2,12 +2,13 @@ package dev.grove.simulations.scenario;
 
 import dev.grove.node.Node;
 import dev.grove.node.config.NodeConfig;
+import dev.grove.node.discovery.InMemoryRegistry;
 import dev.grove.node.replicate.ReplicationOptions;
 import dev.grove.node.replicate.ReplicationStatus;
+import dev.grove.node.swarm.SwarmOptions;
 import dev.grove.protocol.ostree.Checksum;
 import dev.grove.simulations.net.LinkShape;
 import dev.grove.simulations.net.RelayLoop;
-import dev.grove.simulations.net.ShapedRelay;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Random;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One simulated node: its enrolled config (the seeder address is its site's WAN relay), the {@link Node} of its
- * current life, a LAN relay in front of its peer port (node-to-node bytes of the site are counted there), and
+ * current life in the site swarm (an {@link LanDirectory} on the site's {@link InMemoryRegistry}: peers dial this
+ * node through a LAN relay in front of its peer port, so node-to-node bytes of the site are counted there), and
  * counters summed over every life. Whatever {@link Node#start} does is what runs. Thread-safe (synchronized).
  */
 final class SimNode {
@@ -27,8 +29,9 @@ final class SimNode {
     private final long seed;
     private final RelayLoop loop;
     private final LinkShape lan;
+    private final InMemoryRegistry registry;
     private Node node;
-    private ShapedRelay lanRelay;
+    private LanDirectory lanDirectory;
     private int starts;
     private long pastWanBytes;
     private long pastVerified;
@@ -36,7 +39,9 @@ final class SimNode {
     private long pastConnects;
     private long pastLanBytes;
 
-    SimNode(String name, String site, NodeConfig config, long seed, RelayLoop loop, LinkShape lan) {
+    SimNode(String name, String site, NodeConfig config, long seed, RelayLoop loop, LinkShape lan,
+            InMemoryRegistry registry) {
+        this.registry = registry;
         this.name = name;
         this.site = site;
         this.config = config;
@@ -62,13 +67,29 @@ final class SimNode {
                 .withPollInterval(Duration.ofSeconds(2))
                 .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2))
                 .withRandom(new Random(seed * 1_000_003L + starts));
-        node = Node.start(config, options);
-        lanRelay = ShapedRelay.start(loop, name + "-lan", node.peerAddress(), lan, lan, seed + starts);
-        LOG.info("sim: node {} started ({}), LAN relay {}", name, starts, lanRelay.address());
+        LanDirectory directory = new LanDirectory(registry, loop, name, lan, seed + starts);
+        node = Node.start(config, options, SwarmOptions.with(directory));
+        lanDirectory = directory;
+        LOG.info("sim: node {} started ({})", name, starts);
     }
 
-    /** A kill: the node stops at once; its counters are kept, its data directory stays for a restart. */
+    /**
+     * A kill: the node vanishes from the site registry without a goodbye (its record ages out), its LAN connections
+     * are reset and it stops at once; its counters are kept, its data directory stays for a restart.
+     */
     synchronized void crash() {
+        if (node != null) {
+            registry.crash(name);
+        }
+        stop();
+    }
+
+    /** An orderly stop (end of run): goodbye to the site, then close. */
+    synchronized void close() {
+        stop();
+    }
+
+    private void stop() {
         if (node == null) {
             return;
         }
@@ -78,12 +99,12 @@ final class SimNode {
             pastRejected += s.objectsRejected();
             pastConnects += s.snapshot().connects();
         });
-        pastLanBytes += lanRelay.bytesFromTarget() + lanRelay.bytesToTarget();
-        lanRelay.cut();
-        lanRelay.close();
+        pastLanBytes += lanDirectory.lanBytes();
+        lanDirectory.cut();
         node.close();
+        lanDirectory.close();
         node = null;
-        lanRelay = null;
+        lanDirectory = null;
     }
 
     synchronized boolean running() {
@@ -132,16 +153,10 @@ final class SimNode {
     }
 
     synchronized long lanBytes() {
-        return pastLanBytes + (lanRelay == null ? 0 : lanRelay.bytesFromTarget() + lanRelay.bytesToTarget());
+        return pastLanBytes + (lanDirectory == null ? 0 : lanDirectory.lanBytes());
     }
 
     synchronized int starts() {
         return starts;
-    }
-
-    synchronized void close() {
-        if (node != null) {
-            crash();
-        }
     }
 }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Initial replication over a shaped WAN (not a test: nothing here asserts a timing).
+# A Grove node (child JVM) replicates a commit made from files of this machine from an in-process seeder through a
+# shaped loopback relay (token-bucket rate + fixed one-way delay each way); a stock `ostree pull` fetches the same
+# repo from nginx through a relay of the same shape, in the same run. Prints a Markdown table on stdout.
+#
+# usage: simulations/bench/wan-replication.sh
+# env:   RATE_MBIT=20  RTT_MS=40,600  DIRS="/usr/lib/python3.11 /usr/share/perl"  MAX_MB=40  NODE_HEAP=256m
+#        BENCH_TMP=DIR (default: mktemp -d)  KEEP=1 (keep the work dir)  GROVE_BENCH_CP=classpath
+set -euo pipefail
+
+here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
+for tool in ostree java nginx; do
+    command -v "$tool" >/dev/null || { echo "needs $tool (Debian: apt-get install -y ostree nginx-light)" >&2; exit 1; }
+done
+tmp="${BENCH_TMP:-$(mktemp -d "${TMPDIR:-/tmp}/grove-wan.XXXXXX")}"
+cleanup() { [[ "${KEEP:-0}" == 1 ]] || rm -rf "$tmp"; }
+trap cleanup EXIT
+
+if [[ -z "${GROVE_BENCH_CP:-}" ]]; then
+    (cd "$here" && mvn -q -o -B -pl simulations -am install -Dmaven.test.skip=true) >&2
+fi
+cp="${GROVE_BENCH_CP:-$here/simulations/target/lib/*:$here/simulations/target/classes}"
+java -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel="${GROVE_LOG_LEVEL:-info}" \
+    -Dorg.slf4j.simpleLogger.logFile=System.err -cp "$cp" dev.grove.simulations.bench.WanReplicationBench \
+    --work "$tmp" --rate-mbit "${RATE_MBIT:-20}" --rtt-ms "${RTT_MS:-40,600}" \
+    --dirs "${DIRS:-/usr/lib/python3.11 /usr/share/perl}" --max-mb "${MAX_MB:-40}" --node-heap "${NODE_HEAP:-256m}"

@@ -25,13 +25,18 @@ final class Conditionals {
     }
 
     static Decision decide(RequestInfo req, Representation rep) {
+        return decide(req, rep, rep.lastModifiedMillis() >= 0 ? httpDate(rep.lastModifiedMillis()) : null);
+    }
+
+    /** As {@link #decide(RequestInfo, Representation)}, with {@code Last-Modified} already formatted (or null). */
+    static Decision decide(RequestInfo req, Representation rep, String lastModified) {
         HttpHeaders h = new DefaultHttpHeaders();
         h.set(HttpHeaderNames.CONTENT_TYPE, rep.contentType());
         if (rep.etag() != null) {
             h.set(HttpHeaderNames.ETAG, rep.etag());
         }
-        if (rep.lastModifiedMillis() >= 0) {
-            h.set(HttpHeaderNames.LAST_MODIFIED, DateFormatter.format(new Date(rep.lastModifiedMillis())));
+        if (lastModified != null) {
+            h.set(HttpHeaderNames.LAST_MODIFIED, lastModified);
         }
         h.set(HttpHeaderNames.CACHE_CONTROL, rep.cacheControl());
         if (rep.rangeable()) {
@@ -60,6 +65,11 @@ final class Conditionals {
         }
         h.set(HttpHeaderNames.CONTENT_LENGTH, len);
         return new Decision(HttpResponseStatus.OK, 0, len, h);
+    }
+
+    /** IMF-fixdate of {@code millis}. */
+    static String httpDate(long millis) {
+        return DateFormatter.format(new Date(millis));
     }
 
     static boolean notModified(RequestInfo req, Representation rep) {

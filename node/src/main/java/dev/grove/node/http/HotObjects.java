@@ -19,10 +19,11 @@ final class HotObjects {
     private static final int STRIPES = 8;
 
     /**
-     * @param etag         quoted strong entity tag ({@code "<id>"})
-     * @param changeCount  the store's change count before the lookup that found the object
+     * @param etag          quoted strong entity tag ({@code "<id>"})
+     * @param lastModified  {@code mtimeMillis} as an HTTP date
+     * @param changeCount   the store's change count before the lookup that found the object
      */
-    record Entry(byte[] data, long mtimeMillis, String etag, long changeCount) {
+    record Entry(byte[] data, long mtimeMillis, String etag, String lastModified, long changeCount) {
     }
 
     private final Stripe[] stripes = new Stripe[STRIPES];

@@ -200,8 +200,9 @@ final class RouteResolver {
             try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
                 long size = ch.size();
                 if (hot.accepts(id, size)) {
-                    HotObjects.Entry e = new HotObjects.Entry(readFully(ch, (int) size, id),
-                            attrs.lastModifiedTime().toMillis(), etag, cc);
+                    long mtime = attrs.lastModifiedTime().toMillis();
+                    HotObjects.Entry e = new HotObjects.Entry(readFully(ch, (int) size, id), mtime, etag,
+                            Conditionals.httpDate(mtime), cc);
                     hot.put(id, e);
                     return fromEntry(req, e);
                 }
@@ -225,7 +226,7 @@ final class RouteResolver {
     private static Reply fromEntry(RequestInfo req, HotObjects.Entry e) {
         Representation rep = new Representation(OCTETS, e.data().length, e.etag(), e.mtimeMillis(),
                 Representation.IMMUTABLE, true);
-        Conditionals.Decision d = Conditionals.decide(req, rep);
+        Conditionals.Decision d = Conditionals.decide(req, rep, e.lastModified());
         if (req.head() || d.length() == 0) {
             return new Reply(d.status(), d.headers(), Reply.NONE, false);
         }

@@ -29,8 +29,6 @@ final class Router {
     static final Pattern DISTRIBUTION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     /** Ref names as ostree accepts them ({@code ostree-core.c}). */
     static final Pattern REF = Pattern.compile("([\\w\\d][-._\\w\\d]*/)*[\\w\\d][-._\\w\\d]*");
-    private static final Pattern HEX2 = Pattern.compile("[0-9a-f]{2}");
-    private static final Pattern OBJECT = Pattern.compile("([0-9a-f]{62})\\.([a-z-]+)");
     private static final Pattern B64_2 = Pattern.compile("[A-Za-z0-9+_]{2}");
     private static final Pattern DELTA_DIR = Pattern.compile("[A-Za-z0-9+_]{41}(-[A-Za-z0-9+_]{43})?");
     private static final Pattern DELTA_PART = Pattern.compile("superblock|0|[1-9][0-9]{0,5}");
@@ -97,19 +95,49 @@ final class Router {
         return new Route.Ref(dist, ref);
     }
 
+    /** {@code objects/XX/<62 hex>.<ext>}: lowercase hex only; checked by hand (the busiest route, no regex). */
     private static Route object(String dist, List<String> rest, List<String> s) {
-        if (rest.size() != 3 || !HEX2.matcher(rest.get(1)).matches()) {
+        if (rest.size() != 3 || !lowerHex(rest.get(1), 0, 2) || rest.get(1).length() != 2) {
             throw bad(s, "object path");
         }
-        var m = OBJECT.matcher(rest.get(2));
-        if (!m.matches()) {
+        String name = rest.get(2);
+        if (name.length() < 64 || !lowerHex(name, 0, 62) || name.charAt(62) != '.' || !extension(name, 63)) {
             throw bad(s, "object name");
         }
-        Optional<ObjectType> type = ObjectType.ofExtension(m.group(2));
+        Optional<ObjectType> type = ObjectType.ofExtension(name.substring(63));
         if (type.isEmpty()) {
             throw bad(s, "object type");
         }
-        return new Route.StoredObject(dist, ObjectId.of(Checksum.parse(rest.get(1) + m.group(1)), type.get()));
+        return new Route.StoredObject(dist, ObjectId.of(Checksum.parse(rest.get(1) + name.substring(0, 62)),
+                type.get()));
+    }
+
+    /** {@code [0-9a-f]} at every index of {@code [from, to)} (false when {@code s} is shorter). */
+    private static boolean lowerHex(String s, int from, int to) {
+        if (s.length() < to) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code [a-z-]+} from {@code from} to the end. */
+    private static boolean extension(String s, int from) {
+        if (from >= s.length()) {
+            return false;
+        }
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static GroveException notFound(List<String> s) {

@@ -8,7 +8,7 @@
 #
 # usage: simulations/bench/run-benchmarks.sh [all|import|http]
 # env:   REPS=3  WRK_ARGS="-t2 -c16 -d10s"  BLOB_MB=272 BLOB_OBJECTS=500  USR_DIRS="..."  CHANGE_PCT=3
-#        LARGE_MB=64  SMALL_OBJECTS=4000  PORT_GROVE=18481  PORT_NGINX=18482
+#        LARGE_MB=64  SMALL_OBJECTS=4000  PORT_GROVE=18481  PORT_NGINX=18482  WARMUP_ARGS="-t2 -c16 -d10s"
 set -euo pipefail
 
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
@@ -23,6 +23,7 @@ LARGE_MB="${LARGE_MB:-64}"
 SMALL_OBJECTS="${SMALL_OBJECTS:-4000}"
 PORT_GROVE="${PORT_GROVE:-18481}"
 PORT_NGINX="${PORT_NGINX:-18482}"
+WARMUP_ARGS="${WARMUP_ARGS:--t2 -c16 -d10s}"
 
 for tool in ostree java; do
     command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }
@@ -274,9 +275,9 @@ CONF
     wait_port "$PORT_NGINX"
     wait_port "$PORT_GROVE"
     local n
-    for n in "$PORT_NGINX" "$PORT_GROVE"; do # sanity + warm-up (JIT, page cache)
+    for n in "$PORT_NGINX" "$PORT_GROVE"; do # sanity + warm-up (JIT: a few hundred thousand requests; page cache)
         curl -sf -o /dev/null "http://127.0.0.1:$n/repos/bench/$large" || { echo "GET large failed on $n" >&2; exit 1; }
-        wrk -t1 -c4 -d3s -s "$tmp/urls.lua" "http://127.0.0.1:$n" >/dev/null
+        wrk $WARMUP_ARGS -s "$tmp/urls.lua" "http://127.0.0.1:$n" >/dev/null
         wrk -t1 -c4 -d2s "http://127.0.0.1:$n/repos/bench/$large" >/dev/null
     done
     local gl=() nl=() gs=() ns=()

@@ -1,8 +1,9 @@
 package dev.grove.node.http;
 
 import dev.grove.protocol.ostree.ObjectId;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The bytes of small, recently served content-addressed objects, so that a repeat request is answered on the event
@@ -11,7 +12,7 @@ import java.util.Map;
  * <p>Only content-addressed objects ({@code .commit}, {@code .dirtree}, {@code .dirmeta}, {@code .filez}) of at most
  * {@link #maxEntryBytes()} are kept: their bytes never change while they are stored. Each entry carries the store's
  * {@code changeCount()} read before the lookup that filled it, and is used only while the count is unchanged (a gc
- * may have removed the object since). Bounded by total bytes; least recently used entries go first (per stripe).
+ * may have removed the object since). Bounded by total bytes; past the bound, random entries make room.
  */
 final class HotObjects {
     /** Largest object kept; larger ones always go out from their file (sendfile). */
@@ -64,10 +65,16 @@ final class HotObjects {
         return stripes[(id.hashCode() & 0x7fffffff) % STRIPES];
     }
 
-    /** An access-ordered map under its own lock, evicting least recently used entries past its byte budget. */
+    /**
+     * A map under its own lock that evicts random entries past its byte budget. Random, not least recently used:
+     * devices of a fleet pull the same objects in the same order, a cycle that LRU (and FIFO, CLOCK) would miss on
+     * every request as soon as the cycle is longer than the cache; random eviction keeps a share of it.
+     */
     private static final class Stripe {
         private final long budget;
-        private final LinkedHashMap<ObjectId, Entry> map = new LinkedHashMap<>(256, 0.75f, true);
+        private final HashMap<ObjectId, Integer> index = new HashMap<>();
+        private final ArrayList<ObjectId> ids = new ArrayList<>();
+        private final ArrayList<Entry> entries = new ArrayList<>();
         private long bytes;
 
         Stripe(long budget) {
@@ -75,24 +82,44 @@ final class HotObjects {
         }
 
         synchronized Entry get(ObjectId id, long changeCount) {
-            Entry e = map.get(id);
-            if (e != null && e.changeCount() != changeCount) {
-                map.remove(id);
-                bytes -= e.data().length;
+            Integer i = index.get(id);
+            if (i == null) {
+                return null;
+            }
+            Entry e = entries.get(i);
+            if (e.changeCount() != changeCount) {
+                remove(i);
                 return null;
             }
             return e;
         }
 
         synchronized void put(ObjectId id, Entry e) {
-            Entry old = map.put(id, e);
-            bytes += e.data().length - (old == null ? 0 : old.data().length);
-            var it = map.entrySet().iterator();
-            while (bytes > budget && it.hasNext()) {
-                Map.Entry<ObjectId, Entry> eldest = it.next();
-                bytes -= eldest.getValue().data().length;
-                it.remove();
+            Integer i = index.get(id);
+            if (i != null) {
+                remove(i);
             }
+            while (bytes + e.data().length > budget && !ids.isEmpty()) {
+                remove(ThreadLocalRandom.current().nextInt(ids.size()));
+            }
+            index.put(id, ids.size());
+            ids.add(id);
+            entries.add(e);
+            bytes += e.data().length;
+        }
+
+        /** Swap-removes slot {@code i}. */
+        private void remove(int i) {
+            int last = ids.size() - 1;
+            bytes -= entries.get(i).data().length;
+            index.remove(ids.get(i));
+            if (i != last) {
+                ids.set(i, ids.get(last));
+                entries.set(i, entries.get(last));
+                index.put(ids.get(i), i);
+            }
+            ids.remove(last);
+            entries.remove(last);
         }
     }
 }

@@ -49,12 +49,17 @@ public record HttpServerOptions(InetSocketAddress bind, int maxUriBytes, int max
 
     /**
      * 8 KiB URIs, 16 KiB headers, one event loop per core, 16 blocking threads, 60 s idle timeout, epoll when
-     * available, no TLS, 32 MiB of hot small objects.
+     * available, no TLS, 32 MiB of hot small objects (the system property {@value #HOT_OBJECT_BYTES_PROPERTY}
+     * overrides it, e.g. 0 to measure every request from its file).
      */
     public static HttpServerOptions defaults(InetSocketAddress bind) {
         return new HttpServerOptions(bind, 8 * 1024, 16 * 1024, Runtime.getRuntime().availableProcessors(), 16, 4096,
-                Duration.ofSeconds(60), Duration.ofSeconds(5), true, Optional.empty(), 32L * 1024 * 1024);
+                Duration.ofSeconds(60), Duration.ofSeconds(5), true, Optional.empty(),
+                Long.getLong(HOT_OBJECT_BYTES_PROPERTY, 32L * 1024 * 1024));
     }
+
+    /** System property overriding the default {@code hotObjectBytes}. */
+    public static final String HOT_OBJECT_BYTES_PROPERTY = "grove.http.hotObjectBytes";
 
     public HttpServerOptions withTls(SslContext ssl) {
         return new HttpServerOptions(bind, maxUriBytes, maxHeaderBytes, ioThreads, blockingThreads, blockingQueue,

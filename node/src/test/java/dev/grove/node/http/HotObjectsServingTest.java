@@ -147,7 +147,7 @@ class HotObjectsServingTest {
         }
         assertTrue(kept > 0 && kept <= 8 * 4, "kept " + kept + " entries of 1000 bytes in 8 x 4096 bytes");
         ObjectId recent = ObjectId.parse(String.format("%064x", 999) + ".filez");
-        assertNotNull(hot.get(recent, 7), "the most recent entry is kept");
+        assertNotNull(hot.get(recent, 7), "the entry just put is kept");
         assertNull(hot.get(recent, 8), "an entry from another change count is not used");
         assertNull(hot.get(recent, 7), "... and is dropped");
 

@@ -11,16 +11,14 @@ import java.util.Optional;
  * The demo's command line.
  *
  * @param dataDir     where everything goes; empty: {@code ./demo-data/<timestamp>}
- * @param keepServing leave the node's HTTP server up until Ctrl-C
  * @param seed        the release generator's seed
  * @param help        print usage and stop
  */
-record DemoOptions(Optional<Path> dataDir, boolean keepServing, long seed, boolean help) {
+record DemoOptions(Optional<Path> dataDir, long seed, boolean help) {
     static final String USAGE = """
-            usage: grove demo [--data DIR] [--keep-serving] [--seed N]
+            usage: grove demo [--data DIR] [--seed N]
 
               --data DIR       put the demo's files in DIR (default: ./demo-data/<timestamp>)
-              --keep-serving   keep the node's HTTP server running until Ctrl-C
               --seed N         seed of the generated sample release (default: 42)
             """;
 
@@ -31,14 +29,12 @@ record DemoOptions(Optional<Path> dataDir, boolean keepServing, long seed, boole
     /** Parses; a bad flag is a {@link GroveException} with {@link ErrorCode#INVALID_ARGUMENT}. */
     static DemoOptions parse(List<String> args) {
         Optional<Path> data = Optional.empty();
-        boolean keep = false;
         long seed = 42;
         boolean help = false;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
                 case "--data" -> data = Optional.of(Path.of(value(args, ++i, a)));
-                case "--keep-serving" -> keep = true;
                 case "--seed" -> {
                     String v = value(args, ++i, a);
                     try {
@@ -58,7 +54,7 @@ record DemoOptions(Optional<Path> dataDir, boolean keepServing, long seed, boole
                 }
             }
         }
-        return new DemoOptions(data, keep, seed, help);
+        return new DemoOptions(data, seed, help);
     }
 
     private static String value(List<String> args, int i, String flag) {

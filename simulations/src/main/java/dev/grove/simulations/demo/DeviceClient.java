@@ -40,6 +40,19 @@ final class DeviceClient {
         return d;
     }
 
+    /**
+     * {@code ostree init --mode=bare-user} plus {@code remote add --set=gpg-verify=true
+     * --set=gpg-verify-summary=true --gpg-import=KEY NAME URL}.
+     */
+    static DeviceClient createVerifying(Path repo, String remote, String url, Path key) throws IOException {
+        Files.createDirectories(repo);
+        DeviceClient d = new DeviceClient(repo, repo.resolveSibling(repo.getFileName() + ".log"));
+        d.ostree("init", "--mode=bare-user");
+        d.ostree("remote", "add", "--set=gpg-verify=true", "--set=gpg-verify-summary=true", "--gpg-import=" + key,
+                remote, url);
+        return d;
+    }
+
     Path repo() {
         return repo;
     }

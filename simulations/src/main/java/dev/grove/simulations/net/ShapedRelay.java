@@ -59,8 +59,8 @@ public final class ShapedRelay implements AutoCloseable {
     private final AtomicLong resets = new AtomicLong();
     private volatile boolean cut;
 
-    private ShapedRelay(RelayLoop loop, String name, InetSocketAddress target, LinkShape toTargetShape,
-                        LinkShape fromTargetShape, long seed) {
+    private ShapedRelay(RelayLoop loop, String name, InetSocketAddress bind, InetSocketAddress target,
+                        LinkShape toTargetShape, LinkShape fromTargetShape, long seed) {
         this.name = name;
         this.target = target;
         this.toTarget = new Pacer(toTargetShape, seed * 31 + 1);
@@ -76,7 +76,7 @@ public final class ShapedRelay implements AutoCloseable {
                         accepted(ch);
                     }
                 });
-        ChannelFuture f = b.bind(new InetSocketAddress("127.0.0.1", 0)).awaitUninterruptibly();
+        ChannelFuture f = b.bind(bind).awaitUninterruptibly();
         if (!f.isSuccess()) {
             throw new GroveException(ErrorCode.IO, "relay " + name + ": cannot bind: " + f.cause(), f.cause());
         }
@@ -90,12 +90,19 @@ public final class ShapedRelay implements AutoCloseable {
      */
     public static ShapedRelay start(RelayLoop loop, String name, InetSocketAddress target, LinkShape toTarget,
                                     LinkShape fromTarget, long seed) {
+        return start(loop, name, new InetSocketAddress("127.0.0.1", 0), target, toTarget, fromTarget, seed);
+    }
+
+    /** As {@link #start(RelayLoop, String, InetSocketAddress, LinkShape, LinkShape, long)}, bound to {@code bind}. */
+    public static ShapedRelay start(RelayLoop loop, String name, InetSocketAddress bind, InetSocketAddress target,
+                                    LinkShape toTarget, LinkShape fromTarget, long seed) {
+        Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(loop, "loop");
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(toTarget, "toTarget");
         Objects.requireNonNull(fromTarget, "fromTarget");
-        ShapedRelay r = new ShapedRelay(loop, name, target, toTarget, fromTarget, seed);
+        ShapedRelay r = new ShapedRelay(loop, name, bind, target, toTarget, fromTarget, seed);
         LOG.debug("relay {}: {} -> {}", name, r.address(), target);
         return r;
     }

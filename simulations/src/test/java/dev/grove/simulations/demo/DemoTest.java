@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.grove.simulations.report.ReportWriter;
+import dev.grove.simulations.report.RunReport;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -15,13 +17,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+/** Runs the whole demo (seeder here, three real node processes) and checks what it prints and leaves behind. */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
 class DemoTest {
     @TempDir
     Path dir;
 
     @Test
-    void demoServesBothReleasesAndTheDeviceChecksPass() throws Exception {
+    void demoReplicatesBothReleasesThroughTheSiteAndTheDeviceChecksPass() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Path data = dir.resolve("data");
@@ -29,19 +32,27 @@ class DemoTest {
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         String text = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, status, text + err.toString(StandardCharsets.UTF_8));
+        assertTrue(text.contains("nodes: found each other with mDNS") || text.contains("restarting them with static"
+                + " peers instead"), text);
+        assertTrue(text.matches("(?s).*WAN bytes: [0-9.]+ MiB through the site's WAN for 3 nodes; direct-pull baseline"
+                + ".*"), text);
         assertTrue(text.contains("[remote \"grove-sample\"]"), text);
         assertTrue(text.matches("(?s).*url=http://127\\.0\\.0\\.1:\\d+/repos/sample\n.*"), text);
-        assertTrue(text.contains("gpg-verify=false"), text);
-        assertTrue(text.contains("pull grove-sample grove/demo/x86_64/stable"), text);
+        assertTrue(text.contains("gpg-verify=true"), text);
+        assertTrue(text.contains("--gpg-import=" + data.resolve("fleet.asc")), text);
         assertTrue(text.contains("demo: all steps OK"), text);
-        assertTrue(text.contains("node: stopped"), text);
         assertFalse(text.contains("FAIL"), text);
         if (DeviceClient.available()) {
-            assertTrue(text.contains("checkout of release 1 matches the generated tree"), text);
-            assertTrue(text.contains("checkout of release 2 matches the generated tree"), text);
-            assertTrue(text.contains("OK"), text);
+            assertTrue(text.contains("device: checkout of v2 matches the generated tree"), text);
+            assertTrue(text.contains("): OK"), text);
         }
-        assertTrue(Files.isDirectory(data.resolve("node/repo/objects")));
+        RunReport report = ReportWriter.read(data.resolve("report").resolve(ReportWriter.JSON));
+        assertTrue(report.allConverged());
+        // the swarm: about one copy of the release over the WAN for the three nodes
+        assertTrue(report.sites().get(0).wanBytesIn() <= 1.1 * report.release().oneCopyBytes(), report.toString());
+        assertTrue(Files.isRegularFile(data.resolve("report").resolve(ReportWriter.CONVERGENCE_SVG)));
+        assertEquals(0, ProcessHandle.current().children().filter(ProcessHandle::isAlive).count(),
+                "no node process left running");
     }
 
     @Test

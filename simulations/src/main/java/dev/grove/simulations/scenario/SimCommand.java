@@ -74,12 +74,17 @@ public final class SimCommand {
                 scenario = scenario.withSeed(seed.get());
             }
             if (netns) {
-                return NetnsRunner.run(scenario, out, err);
+                Optional<String> why = NetnsRunner.unavailableReason();
+                if (why.isPresent()) {
+                    err.println("grove sim --netns: skipped: " + why.get());
+                    return 2;
+                }
             }
             Path dir = outDir.orElse(scenario.record().outDir());
-            out.printf(Locale.ROOT, "sim %s: %d sites, %d nodes, seed %d%n", scenario.name(),
-                    scenario.sites().size(), scenario.nodeCount(), scenario.seed());
-            RunReport r = ScenarioRunner.run(scenario, dir, keep);
+            out.printf(Locale.ROOT, "sim %s: %d sites, %d nodes, seed %d%s%n", scenario.name(),
+                    scenario.sites().size(), scenario.nodeCount(), scenario.seed(),
+                    netns ? ", each node a process in its own network namespace" : "");
+            RunReport r = netns ? NetnsRunner.run(scenario, dir, keep, out) : ScenarioRunner.run(scenario, dir, keep);
             for (RunReport.SiteReport s : r.sites()) {
                 out.printf(Locale.ROOT, "  %-14s WAN in %10d B (baseline %10d, %.2f)  converge %s s  %s%n",
                         s.site(), s.wanBytesIn(), s.baselineBytes(), s.wanShareOfBaseline(),

@@ -127,7 +127,7 @@ class NodeCommandTest {
     @Test
     void statusOfARunningNode() {
         Args a = Args.parse("grove node run", List.of("--data", tmp.resolve("n").toString(), "--http",
-                "127.0.0.1:0", "--node-id", "t1"), NodeCommand.RUN_FLAGS, Set.of(), 0);
+                "127.0.0.1:0", "--peer", "127.0.0.1:0", "--node-id", "t1"), NodeCommand.RUN_FLAGS, Set.of(), 0);
         try (NodeRunner running = NodeRunner.start(NodeCommand.resolveConfig(a))) {
             InetSocketAddress http = running.httpAddress();
             String url = "http://127.0.0.1:" + http.getPort();
@@ -173,7 +173,8 @@ class NodeCommandTest {
         assertEquals(1, absent.status());
         assertTrue(absent.err().startsWith("grove: import: no such file or directory"), absent.err());
 
-        Args a = Args.parse("grove node run", List.of("--data", data.toString(), "--http", "127.0.0.1:0"),
+        Args a = Args.parse("grove node run", List.of("--data", data.toString(), "--http", "127.0.0.1:0",
+                "--peer", "127.0.0.1:0"),
                 NodeCommand.RUN_FLAGS, Set.of(), 0);
         try (NodeRunner running = NodeRunner.start(NodeCommand.resolveConfig(a))) {
             Result status = node("status", "--url", "http://127.0.0.1:" + running.httpAddress().getPort());
@@ -190,7 +191,8 @@ class NodeCommandTest {
     void portInUseIsOneLineAndReleasesTheStore() throws IOException {
         Path data = tmp.resolve("busy");
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            Result r = node("run", "--data", data.toString(), "--http", "127.0.0.1:" + taken.getLocalPort());
+            Result r = node("run", "--data", data.toString(), "--http", "127.0.0.1:" + taken.getLocalPort(),
+                    "--peer", "127.0.0.1:0");
             assertEquals(1, r.status());
             assertTrue(r.err().startsWith("grove: "), r.err());
             assertTrue(r.err().contains("127.0.0.1:" + taken.getLocalPort()), r.err());

@@ -13,7 +13,8 @@ import java.util.TreeMap;
  * @param distribution           the distribution it was (or would have been) published into
  * @param refs                   each imported ref and its commit
  * @param objectsImported        objects that were new to the store (kept ones only)
- * @param objectsAlreadyPresent  objects reachable from the refs that the store already had
+ * @param objectsAlreadyPresent  objects reachable from the refs that the store already had, as far as the walk went:
+ *                               a directory whose whole subtree the store knows complete counts as one object
  * @param bytesWritten           bytes written to the store: new object files and delta files
  * @param published              whether the distribution was published
  * @param summaryVerbatim        true when the source's own summary (and signature) was published, false when a fresh

@@ -69,6 +69,7 @@ public final class Importer {
 
     private final ObjectStore store;
     private final Clock clock;
+    private final java.util.concurrent.atomic.AtomicLong treesRead = new java.util.concurrent.atomic.AtomicLong();
 
     public Importer(ObjectStore store) {
         this(store, Clock.systemUTC());
@@ -217,6 +218,14 @@ public final class Importer {
         } catch (IOException e) {
             throw new GroveException(ErrorCode.IO, "tarball import: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Dirtrees this importer's walks have read and expanded, over all imports so far. Dirtrees whose whole subtree
+     * the store knows complete are not read, so importing a child commit reads only the changed directories.
+     */
+    public long treesRead() {
+        return treesRead.get();
     }
 
     private static Path locateRepo(Path dir) {
@@ -442,6 +451,9 @@ public final class Importer {
                 throw e;
             }
             writes.await();
+            treesRead.addAndGet(walker.treesRead());
+            LOG.debug("import walk: {} dirtrees read, {} skipped as complete in the store", walker.treesRead(),
+                    walker.treesSkipped());
             afterWalk.stage(walker.commits());
 
             Map<String, Checksum> listed = Map.of();

@@ -23,7 +23,9 @@ import java.util.Set;
  *
  * <p>A ref's own commit must be complete: the first absent object is a {@link MissingObjectException} naming the
  * object and the ref. Parent commits are followed while present and kept with whatever of their tree is present
- * (ostree repos often hold partial history). Not thread-safe.
+ * (ostree repos often hold partial history). A dirtree the store marks subtree-complete is not descended into: it is
+ * kept as present, and what lies below it is already in the store (so it is neither staged nor counted). Not
+ * thread-safe.
  */
 final class ReachabilityWalker {
     /** Makes an object present in the staging if the source has it. */
@@ -40,6 +42,8 @@ final class ReachabilityWalker {
     private final Set<ObjectId> strictTrees = new HashSet<>();
     /** Dirtrees walked leniently (a parent's tree), possibly partial. */
     private final Set<ObjectId> lenientTrees = new HashSet<>();
+    private long treesRead;
+    private long treesSkipped;
 
     ReachabilityWalker(ObjectStore.Staging staging, Source source) {
         this.staging = staging;
@@ -49,6 +53,16 @@ final class ReachabilityWalker {
     /** Every present object reached so far: the keep set. */
     Set<ObjectId> reached() {
         return reached;
+    }
+
+    /** Dirtrees read and expanded so far. */
+    long treesRead() {
+        return treesRead;
+    }
+
+    /** Dirtrees not descended into because the store knows their whole subtree is complete. */
+    long treesSkipped() {
+        return treesSkipped;
     }
 
     /** Every commit reached so far (ref commits and present parents). */
@@ -105,9 +119,17 @@ final class ReachabilityWalker {
                 continue;
             }
             (strict ? strictTrees : lenientTrees).add(tree);
+            if (staging.isSubtreeComplete(tree)) {
+                // in the store with everything below it: nothing to stage or check there
+                strictTrees.add(tree);
+                reached.add(tree);
+                treesSkipped++;
+                continue;
+            }
             if (!present(tree, strict, context)) {
                 continue;
             }
+            treesRead++;
             DirTree dt = DirTree.parse(metadata(tree));
             for (DirTree.FileEntry f : dt.files()) {
                 present(ObjectId.of(f.checksum(), ObjectType.FILE), strict, context);

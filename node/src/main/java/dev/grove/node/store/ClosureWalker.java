@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Walks commit -> root dirtree/dirmeta -> subdirectories and files over what is indexed, one multi-get per dirtree,
- * and reports what is missing (metadata before content) and what is present. Parents are not followed. Not
- * thread-safe: one walker per walk.
+ * and reports what is missing (metadata before content) and what is present. Parents are not followed. A dirtree the
+ * lookup reports marked subtree-complete is not descended into (nothing below it is missing, nor reported present).
+ * Not thread-safe: one walker per walk.
  */
 final class ClosureWalker {
     private static final Logger LOG = LoggerFactory.getLogger(ClosureWalker.class);
@@ -32,6 +33,12 @@ final class ClosureWalker {
 
         /** Bytes of a stored metadata object, empty when absent. */
         Optional<byte[]> read(ObjectId id);
+
+        /**
+         * For each dirtree id (all indexed), in order: whether its whole subtree is marked complete, so the walk need
+         * not descend. Return all false to walk everything (gc's mark must see every object).
+         */
+        List<Boolean> treesMarked(List<ObjectId> trees);
     }
 
     /**
@@ -39,10 +46,13 @@ final class ClosureWalker {
      * @param presentCount  objects of the closure that are stored (the commit included)
      * @param presentBytes  their stored size
      * @param parent        the commit's parent, when the commit is stored and has one
+     * @param expandedTrees the dirtrees that were read and expanded (those marked complete were not)
      */
-    record Closure(List<ObjectId> missing, long presentCount, long presentBytes, Optional<Checksum> parent) {
+    record Closure(List<ObjectId> missing, long presentCount, long presentBytes, Optional<Checksum> parent,
+                   List<ObjectId> expandedTrees) {
         Closure {
             missing = List.copyOf(missing);
+            expandedTrees = List.copyOf(expandedTrees);
         }
 
         boolean complete() {
@@ -56,6 +66,8 @@ final class ClosureWalker {
     private final List<ObjectId> missingMeta = new ArrayList<>();
     private final List<ObjectId> missingContent = new ArrayList<>();
     private final Deque<ObjectId> trees = new ArrayDeque<>();
+    /** Dirtrees read and expanded (not skipped by a mark). */
+    private final List<ObjectId> expanded = new ArrayList<>();
     private long presentCount;
     private long presentBytes;
 
@@ -73,12 +85,12 @@ final class ClosureWalker {
         ObjectId commitId = ObjectId.of(commit, ObjectType.COMMIT);
         check(List.of(commitId));
         if (!missingMeta.isEmpty()) {
-            return new Closure(missingMeta, 0, 0, Optional.empty());
+            return new Closure(missingMeta, 0, 0, Optional.empty(), List.of());
         }
         Optional<Commit> parsed = lookup.read(commitId).map(Commit::parse);
         if (parsed.isEmpty()) {
             LOG.warn("commit {} is indexed but its file is unreadable; reporting it missing", commitId);
-            return new Closure(List.of(commitId), 0, 0, Optional.empty());
+            return new Closure(List.of(commitId), 0, 0, Optional.empty(), List.of());
         }
         check(List.of(ObjectId.of(parsed.get().rootDirTree(), ObjectType.DIR_TREE),
                 ObjectId.of(parsed.get().rootDirMeta(), ObjectType.DIR_META)));
@@ -88,7 +100,7 @@ final class ClosureWalker {
         List<ObjectId> missing = new ArrayList<>(missingMeta.size() + missingContent.size());
         missing.addAll(missingMeta);
         missing.addAll(missingContent);
-        return new Closure(missing, presentCount, presentBytes, parsed.get().parent());
+        return new Closure(missing, presentCount, presentBytes, parsed.get().parent(), expanded);
     }
 
     private void expand(ObjectId treeId) {
@@ -98,6 +110,7 @@ final class ClosureWalker {
             missingMeta.add(treeId);
             return;
         }
+        expanded.add(treeId);
         DirTree tree;
         try {
             tree = DirTree.parse(bytes.get());
@@ -124,6 +137,7 @@ final class ClosureWalker {
             }
         }
         List<Long> sizes = lookup.sizes(fresh);
+        List<ObjectId> presentTrees = new ArrayList<>();
         for (int i = 0; i < fresh.size(); i++) {
             ObjectId id = fresh.get(i);
             Long size = sizes.get(i);
@@ -135,7 +149,14 @@ final class ClosureWalker {
             presentBytes += size;
             presentSink.accept(id);
             if (id.type() == ObjectType.DIR_TREE) {
-                trees.add(id);
+                presentTrees.add(id);
+            }
+        }
+        // a marked dirtree's subtree is complete: its dirmeta was checked above, in the same multi-get
+        List<Boolean> marked = lookup.treesMarked(presentTrees);
+        for (int i = 0; i < presentTrees.size(); i++) {
+            if (!marked.get(i)) {
+                trees.add(presentTrees.get(i));
             }
         }
     }

@@ -47,6 +47,7 @@ final class IndexDb implements AutoCloseable {
     private final ColumnFamilyHandle commits;
     private final ColumnFamilyHandle distributions;
     private final ColumnFamilyHandle meta;
+    private final ColumnFamilyHandle trees;
 
     private IndexDb(DBOptions dbOptions, ColumnFamilyOptions cfOptions, RocksDB db, List<ColumnFamilyHandle> handles) {
         this.dbOptions = dbOptions;
@@ -60,6 +61,7 @@ final class IndexDb implements AutoCloseable {
         this.commits = handles.get(2);
         this.distributions = handles.get(3);
         this.meta = handles.get(4);
+        this.trees = handles.get(5);
     }
 
     static IndexDb open(Path dir) {
@@ -174,6 +176,71 @@ final class IndexDb implements AutoCloseable {
         return out;
     }
 
+    // ---- subtree-complete marks of dirtrees
+
+    /** For each dirtree id, in order: whether it is marked subtree-complete. One multi-get. */
+    List<Boolean> treesMarked(List<ObjectId> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        List<byte[]> keys = new ArrayList<>(ids.size());
+        for (ObjectId id : ids) {
+            keys.add(KeyLayout.objectKey(id));
+        }
+        try {
+            List<byte[]> values = db.multiGetAsList(Collections.nCopies(keys.size(), trees), keys);
+            List<Boolean> out = new ArrayList<>(values.size());
+            for (byte[] v : values) {
+                out.add(v != null);
+            }
+            return out;
+        } catch (RocksDBException e) {
+            throw storage("multi-get of " + ids.size() + " tree marks", e);
+        }
+    }
+
+    /** Marked subtree-complete and indexed: one multi-get over both column families. */
+    boolean isTreeMarkedAndPresent(ObjectId id) {
+        byte[] key = KeyLayout.objectKey(id);
+        try {
+            List<byte[]> values = db.multiGetAsList(List.of(trees, objects), List.of(key, key));
+            return values.get(0) != null && values.get(1) != null;
+        } catch (RocksDBException e) {
+            throw storage("get tree mark " + id, e);
+        }
+    }
+
+    /** Marks dirtrees subtree-complete; not synced (a lost mark only costs a walk). */
+    void markTrees(java.util.Collection<ObjectId> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (WriteBatch batch = new WriteBatch()) {
+            for (ObjectId id : ids) {
+                batch.put(trees, KeyLayout.objectKey(id), KeyLayout.TREE_COMPLETE);
+            }
+            db.write(plainWrite, batch);
+        } catch (RocksDBException e) {
+            throw storage("mark " + ids.size() + " trees", e);
+        }
+    }
+
+    /** Drops every subtree-complete mark (synced). Returns how many there were. */
+    int clearTreeMarks() {
+        int n = 0;
+        try (WriteBatch batch = new WriteBatch(); RocksIterator it = db.newIterator(trees)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                batch.delete(trees, it.key());
+                n++;
+            }
+            it.status();
+            db.write(syncWrite, batch);
+        } catch (RocksDBException e) {
+            throw storage("clear tree marks", e);
+        }
+        return n;
+    }
+
     // ---- distributions
 
     Optional<byte[]> distribution(String name) {
@@ -212,8 +279,15 @@ final class IndexDb implements AutoCloseable {
             return run(() -> batch.put(objects, KeyLayout.objectKey(id), KeyLayout.objectValue(storedSize)));
         }
 
+        /** Deletes the object's entry and, for a dirtree, its subtree-complete mark. */
         Batch deleteObject(ObjectId id) {
-            return run(() -> batch.delete(objects, KeyLayout.objectKey(id)));
+            byte[] key = KeyLayout.objectKey(id);
+            return run(() -> {
+                batch.delete(objects, key);
+                if (id.type() == dev.grove.protocol.ostree.ObjectType.DIR_TREE) {
+                    batch.delete(trees, key);
+                }
+            });
         }
 
         Batch deleteCommit(Checksum commit) {

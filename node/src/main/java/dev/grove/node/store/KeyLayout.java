@@ -18,7 +18,13 @@ final class KeyLayout {
     static final String CF_COMMITS = "commits";
     static final String CF_DISTRIBUTIONS = "distributions";
     static final String CF_META = "meta";
-    static final List<String> COLUMN_FAMILIES = List.of(CF_OBJECTS, CF_COMMITS, CF_DISTRIBUTIONS, CF_META);
+    /**
+     * Dirtrees whose whole subtree (every dirtree, dirmeta and file below them) was seen indexed: key as
+     * {@link #objectKey}, value {@link #TREE_COMPLETE}. A cache: cleared for removed dirtrees by gc, wholesale by the
+     * reconciler when it drops entries.
+     */
+    static final String CF_TREES = "complete-trees";
+    static final List<String> COLUMN_FAMILIES = List.of(CF_OBJECTS, CF_COMMITS, CF_DISTRIBUTIONS, CF_META, CF_TREES);
 
     static final int OBJECT_KEY_BYTES = Checksum.BYTES + 1;
     static final int OBJECT_VALUE_BYTES = 9;
@@ -31,6 +37,7 @@ final class KeyLayout {
     static final int FORMAT_VERSION = 1;
 
     static final byte COMMIT_COMPLETE = 1;
+    static final byte[] TREE_COMPLETE = {1};
 
     private KeyLayout() {
     }

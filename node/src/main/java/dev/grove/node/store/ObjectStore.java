@@ -88,6 +88,14 @@ public interface ObjectStore extends AutoCloseable {
         /** Present in the store or in this staging. */
         boolean has(ObjectId id);
 
+        /**
+         * Whether {@code tree} is a dirtree in the store whose whole subtree is known complete there, so a walk need
+         * not descend into it. False when unknown (the default).
+         */
+        default boolean isSubtreeComplete(ObjectId tree) {
+            return false;
+        }
+
         /** Reads a metadata object from this staging or the store. */
         Optional<byte[]> readMetadata(ObjectId id);
 

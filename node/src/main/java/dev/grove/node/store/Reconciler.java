@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>our temp files and staging directories in {@code repo/tmp/} are deleted;</li>
- *   <li>index entries whose file is gone are removed, and then every cached "commit complete" flag is cleared;</li>
+ *   <li>index entries whose file is gone are removed, and then every cached "commit complete" flag and
+ *       "subtree complete" mark is cleared;</li>
  *   <li>object files the index does not know are verified and indexed, or deleted when they fail (WARN);</li>
  *   <li>files under {@code objects/} with names that are not objects are left alone and logged (WARN).</li>
  * </ol>
@@ -92,7 +93,9 @@ final class Reconciler {
                 batch.commit();
             }
         }
-        // Any complete commit may have lost an object: recompute lazily.
+        // Any complete commit or subtree may have lost an object: recompute lazily.
+        int marks = index.clearTreeMarks();
+        LOG.info("reconcile: dropped {} subtree-complete marks", marks);
         try (IndexDb.Batch batch = index.batch()) {
             for (Checksum c : index.completeCommits()) {
                 batch.deleteCommit(c);

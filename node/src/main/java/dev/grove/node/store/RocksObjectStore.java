@@ -238,7 +238,7 @@ public final class RocksObjectStore implements ObjectStore {
     @Override
     public List<ObjectId> missing(Checksum commit) {
         Objects.requireNonNull(commit, "commit");
-        return read(() -> walk(commit, id -> { }).missing());
+        return read(() -> walk(commit, true, id -> { }).missing());
     }
 
     @Override
@@ -252,8 +252,9 @@ public final class RocksObjectStore implements ObjectStore {
         if (index.isCommitComplete(commit)) {
             return Optional.empty();
         }
-        ClosureWalker.Closure closure = walk(commit, id -> { });
+        ClosureWalker.Closure closure = walk(commit, true, id -> { });
         if (closure.complete()) {
+            index.markTrees(closure.expandedTrees());
             try {
                 files.clearPartial(commit);
             } catch (IOException e) {
@@ -265,7 +266,18 @@ public final class RocksObjectStore implements ObjectStore {
         return Optional.of(closure.missing().get(0));
     }
 
-    private ClosureWalker.Closure walk(Checksum commit, java.util.function.Consumer<ObjectId> presentSink) {
+    /**
+     * Whether {@code tree} is an indexed dirtree whose whole subtree is known complete (marked when a closure holding
+     * it was found complete): a walk need not descend into it.
+     */
+    public boolean isSubtreeComplete(ObjectId tree) {
+        Objects.requireNonNull(tree, "tree");
+        return tree.type() == ObjectType.DIR_TREE && read(() -> index.isTreeMarkedAndPresent(tree));
+    }
+
+    /** {@code useMarks}: skip dirtrees marked subtree-complete (never for gc's mark, which must see every object). */
+    private ClosureWalker.Closure walk(Checksum commit, boolean useMarks,
+                                      java.util.function.Consumer<ObjectId> presentSink) {
         return ClosureWalker.walk(commit, new ClosureWalker.Lookup() {
             @Override
             public List<Long> sizes(List<ObjectId> ids) {
@@ -275,6 +287,11 @@ public final class RocksObjectStore implements ObjectStore {
             @Override
             public Optional<byte[]> read(ObjectId id) {
                 return ObjectFiles.readBounded(files.pathOf(id), ObjectVerifier.MAX_METADATA_BYTES);
+            }
+
+            @Override
+            public List<Boolean> treesMarked(List<ObjectId> trees) {
+                return useMarks ? index.treesMarked(trees) : java.util.Collections.nCopies(trees.size(), false);
             }
         }, presentSink);
     }
@@ -406,7 +423,7 @@ public final class RocksObjectStore implements ObjectStore {
                 if (index.objectSize(meta).isPresent()) {
                     live.add(meta);
                 }
-                next = walk(c, live::add).parent();
+                next = walk(c, false, live::add).parent();
             }
         }
         return live;

@@ -95,6 +95,11 @@ final class StagingArea implements ObjectStore.Staging {
     }
 
     @Override
+    public boolean isSubtreeComplete(ObjectId tree) {
+        return store.isSubtreeComplete(tree);
+    }
+
+    @Override
     public Optional<byte[]> readMetadata(ObjectId id) {
         Path file = staged.get(id);
         if (file != null && id.type().isMetadata()) {

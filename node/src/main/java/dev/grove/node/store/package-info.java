@@ -33,7 +33,14 @@
  *                       | 1 = done  | object count (u64) | total bytes (u64) |
  *                       +-----------+--------------------+-------------------+
  *                present only while the commit's closure is known complete; cleared by gc and by a
- *                reconcile that found missing files
+ *                reconcile that found missing files; object count and bytes cover what the walk visited (a
+ *                subtree marked complete counts as its dirtree only)
+ *
+ * complete-trees key:   dirtree object key (as objects); value: 1 byte = 1
+ *                the dirtree's whole subtree was seen indexed when a commit's closure was found complete;
+ *                closure walks (missing, isComplete, publish) and the importer do not descend into a marked,
+ *                indexed dirtree. A cache: gc deletes the marks of the dirtrees it removes (same batch), a
+ *                reconcile that removed entries drops them all
  *
  * distributions  key:   name (UTF-8)
  *                value: "GRVD" u8=1 ... (DistributionCodec: refs, summary, summary.sig, generation, time)

@@ -111,7 +111,9 @@ class ImporterTest {
             // a second import finds everything present and writes no object
             ImportResult again = new Importer(store).importDirectory(fx.repo().getParent(), ImportRequest.all("os"));
             assertEquals(0, again.objectsImported(), again.toString());
-            assertEquals(r.objectsImported(), again.objectsAlreadyPresent());
+            // both trees are known complete in the store now: the walk stops at their roots
+            assertTrue(again.objectsAlreadyPresent() > 0 && again.objectsAlreadyPresent() < r.objectsImported(),
+                    again.toString());
             assertEquals(List.of(), store.fsck());
         }
         assertFsck(data);

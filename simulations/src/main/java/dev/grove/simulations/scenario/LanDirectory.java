@@ -27,6 +27,7 @@ final class LanDirectory implements PeerDirectory {
     private final LinkShape lan;
     private final long seed;
     private volatile ShapedRelay relay;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     LanDirectory(InMemoryRegistry registry, RelayLoop loop, String name, LinkShape lan, long seed) {
         this.inner = new InMemoryDirectory(registry, InetAddress.getLoopbackAddress());
@@ -76,6 +77,9 @@ final class LanDirectory implements PeerDirectory {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         inner.close();
         ShapedRelay r = relay;
         if (r != null) {

@@ -117,53 +117,12 @@ public final class ScenarioRunner {
         try (RelayLoop loop = new RelayLoop(2);
              Seeder seeder = Seeder.start(SeederOptions.defaults(work.resolve("seeder"),
                      new InetSocketAddress("127.0.0.1", 0)))) {
-            SeederService service = seeder.service();
-            LOG.info("sim {}: seeder up, making {} release version(s)", scenario.name(), scenario.versions());
-            ReleaseCatalog catalog = ReleaseCatalog.build(scenario, service, seeder.store(), work);
-            setUpNodes(loop, seeder, work);
-
-            Set<String> joiners = new HashSet<>();
-            scenario.timeline().stream().filter(e -> e.action() == Action.JOIN).forEach(e -> joiners.add(e.target()));
-            List<Future<?>> starts = new ArrayList<>();
-            for (SimNode n : nodes.values()) {
-                if (!joiners.contains(n.name())) {
-                    starts.add(starter.submit(n::start));
-                }
+            try {
+                return play(loop, seeder, work, startedAt, starter, clock, sampler);
+            } finally {
+                // while the relay loop and the seeder still run: a node's LAN relay closes on a live loop
+                closeNodes(starter);
             }
-            for (Future<?> f : starts) {
-                f.get();
-            }
-            LOG.info("sim {}: {} nodes up, timeline starts", scenario.name(), starts.size());
-            startNanos = System.nanoTime();
-            long sampleMs = scenario.record().sampleInterval().toMillis();
-            sampler.scheduleAtFixedRate(() -> sample(catalog), 0, sampleMs, TimeUnit.MILLISECONDS);
-            List<Future<?>> done = new ArrayList<>();
-            int seq = 0;
-            for (TimelineEvent e : scenario.timeline()) {
-                int s = seq++;
-                long delay = e.at().toNanos() - (System.nanoTime() - startNanos);
-                done.add(clock.schedule(() -> execute(s, e, service, catalog), Math.max(0, delay),
-                        TimeUnit.NANOSECONDS));
-            }
-            for (Future<?> f : done) {
-                f.get();
-            }
-            ReleaseCatalog.Version target = catalog.version(published);
-            long deadline = System.nanoTime() + scenario.timeout().toNanos();
-            while (System.nanoTime() < deadline && !allConverged(target)) {
-                LockSupportPause.pause(200);
-            }
-            for (CompletableFuture<Void> d : List.copyOf(deviceRuns)) {
-                d.join();
-            }
-            sampler.shutdown();
-            sampler.awaitTermination(10, TimeUnit.SECONDS);
-            sample(catalog);
-            double wall = elapsed();
-            RunReport report = report(startedAt, wall, catalog, seeder);
-            nodes.values().forEach(SimNode::close);
-            ReportWriter.write(report, runDir);
-            return report;
         } catch (IOException e) {
             throw new GroveException(ErrorCode.IO, "simulation " + scenario.name() + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -179,11 +138,79 @@ public final class ScenarioRunner {
             clock.shutdownNow();
             sampler.shutdownNow();
             starter.shutdownNow();
-            nodes.values().forEach(SimNode::close);
             wan.values().forEach(ShapedRelay::close);
             lans.values().forEach(InMemoryRegistry::close);
             if (!keepData) {
                 deleteTree(work);
+            }
+        }
+    }
+
+    private RunReport play(RelayLoop loop, Seeder seeder, Path work, String startedAt, ExecutorService starter,
+                           ScheduledExecutorService clock, ScheduledExecutorService sampler)
+            throws IOException, InterruptedException, java.util.concurrent.ExecutionException {
+        SeederService service = seeder.service();
+        LOG.info("sim {}: seeder up, making {} release version(s)", scenario.name(), scenario.versions());
+        ReleaseCatalog catalog = ReleaseCatalog.build(scenario, service, seeder.store(), work);
+        setUpNodes(loop, seeder, work);
+
+        Set<String> joiners = new HashSet<>();
+        scenario.timeline().stream().filter(e -> e.action() == Action.JOIN).forEach(e -> joiners.add(e.target()));
+        List<Future<?>> starts = new ArrayList<>();
+        for (SimNode n : nodes.values()) {
+            if (!joiners.contains(n.name())) {
+                starts.add(starter.submit(n::start));
+            }
+        }
+        for (Future<?> f : starts) {
+            f.get();
+        }
+        LOG.info("sim {}: {} nodes up, timeline starts", scenario.name(), starts.size());
+        startNanos = System.nanoTime();
+        long sampleMs = scenario.record().sampleInterval().toMillis();
+        sampler.scheduleAtFixedRate(() -> sample(catalog), 0, sampleMs, TimeUnit.MILLISECONDS);
+        List<Future<?>> done = new ArrayList<>();
+        int seq = 0;
+        for (TimelineEvent e : scenario.timeline()) {
+            int s = seq++;
+            long delay = e.at().toNanos() - (System.nanoTime() - startNanos);
+            done.add(clock.schedule(() -> execute(s, e, service, catalog), Math.max(0, delay),
+                    TimeUnit.NANOSECONDS));
+        }
+        for (Future<?> f : done) {
+            f.get();
+        }
+        ReleaseCatalog.Version target = catalog.version(published);
+        long deadline = System.nanoTime() + scenario.timeout().toNanos();
+        while (System.nanoTime() < deadline && !allConverged(target)) {
+            LockSupportPause.pause(200);
+        }
+        for (CompletableFuture<Void> d : List.copyOf(deviceRuns)) {
+            d.join();
+        }
+        sampler.shutdown();
+        sampler.awaitTermination(10, TimeUnit.SECONDS);
+        sample(catalog);
+        double wall = elapsed();
+        RunReport report = report(startedAt, wall, catalog, seeder);
+        ReportWriter.write(report, runDir);
+        return report;
+    }
+
+    /** Stops every node, four at a time (each close waits for its channels). */
+    private void closeNodes(ExecutorService pool) {
+        List<Future<?>> closing = new ArrayList<>();
+        for (SimNode n : nodes.values()) {
+            closing.add(pool.submit(n::close));
+        }
+        for (Future<?> f : closing) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                LOG.warn("sim: closing a node failed", e.getCause());
             }
         }
     }

@@ -154,7 +154,11 @@ final class ClosureFetcher {
         }
         progress.planned(ids.size() - optional.size());
         StoreReceiver r = receiver();
-        await(session.want(refs(ids), r));
+        try {
+            await(session.want(refs(ids), r));
+        } finally {
+            finish(r);
+        }
         check(r, optional);
     }
 
@@ -167,24 +171,49 @@ final class ClosureFetcher {
         LOG.debug("fetching {} content objects in batches of {}", ids.size(), options.batchObjects());
         Deque<Pending> inFlight = new ArrayDeque<>();
         List<StoreReceiver> receivers = new ArrayList<>();
-        for (int from = 0; from < ids.size(); from += options.batchObjects()) {
-            List<ObjectId> batch = ids.subList(from, Math.min(ids.size(), from + options.batchObjects()));
-            while (inFlight.size() >= options.pipelineDepth()) {
-                await(inFlight.removeFirst().done());
+        try {
+            for (int from = 0; from < ids.size(); from += options.batchObjects()) {
+                List<ObjectId> batch = ids.subList(from, Math.min(ids.size(), from + options.batchObjects()));
+                while (inFlight.size() >= options.pipelineDepth()) {
+                    complete(inFlight.removeFirst());
+                }
+                StoreReceiver r = receiver();
+                receivers.add(r);
+                inFlight.addLast(new Pending(session.want(refs(batch), r), r));
             }
-            StoreReceiver r = receiver();
-            receivers.add(r);
-            inFlight.addLast(new Pending(session.want(refs(batch), r)));
-        }
-        while (!inFlight.isEmpty()) {
-            await(inFlight.removeFirst().done());
+            while (!inFlight.isEmpty()) {
+                complete(inFlight.removeFirst());
+            }
+        } finally {
+            // a failed request: keep what was verified, drop what still arrives for the others
+            for (Pending p : inFlight) {
+                finish(p.receiver());
+            }
         }
         for (StoreReceiver r : receivers) {
             check(r, Set.of());
         }
     }
 
-    private record Pending(CompletableFuture<Void> done) {
+    /** Waits for a request, then commits what it staged (the next request keeps receiving meanwhile). */
+    private void complete(Pending p) {
+        try {
+            await(p.done());
+        } finally {
+            finish(p.receiver());
+        }
+    }
+
+    /** Makes what {@code r} received visible; a failure to commit is an I/O error of this fetch. */
+    static void finish(StoreReceiver r) {
+        try {
+            r.finish();
+        } catch (java.io.IOException e) {
+            throw new GroveException(ErrorCode.IO, "committing received objects: " + e.getMessage(), e);
+        }
+    }
+
+    private record Pending(CompletableFuture<Void> done, StoreReceiver receiver) {
     }
 
     private void check(StoreReceiver r, Set<ObjectId> optional) {
@@ -201,7 +230,11 @@ final class ClosureFetcher {
         }
         LOG.warn("{} object(s) failed verification; asking once more from offset 0", rejected.size());
         StoreReceiver again = receiver();
-        await(session.want(rejected.stream().map(PeerMessage.ObjectRef::of).toList(), again));
+        try {
+            await(session.want(rejected.stream().map(PeerMessage.ObjectRef::of).toList(), again));
+        } finally {
+            finish(again);
+        }
         if (!again.rejected().isEmpty() || !again.notFound().isEmpty()) {
             ObjectId bad = again.rejected().isEmpty() ? again.notFound().iterator().next()
                     : again.rejected().iterator().next();

@@ -178,6 +178,17 @@ final class SwarmFetcher {
             }
         }
         CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
+        for (Batch b : batches) {
+            try {
+                b.committed.join(); // what each batch staged is visible before it counts as stored
+            } catch (java.util.concurrent.CompletionException e) {
+                LOG.warn("peer {}: committing received objects failed ({}); asking again",
+                        b.session.remote().nodeId(), e.getCause() == null ? e : e.getCause().getMessage());
+                if (b.failure == null) {
+                    b.failure = e.getCause() == null ? e : e.getCause();
+                }
+            }
+        }
         boolean stored = false;
         long now = System.nanoTime();
         Set<PeerSession> reported = new HashSet<>();
@@ -221,6 +232,8 @@ final class SwarmFetcher {
         final List<ObjectId> ids;
         final StoreReceiver receiver;
         volatile Throwable failure;
+        /** Completes when what the request staged is committed (or was never sent). */
+        volatile CompletableFuture<Void> committed = CompletableFuture.completedFuture(null);
 
         Batch(PeerSession session, List<ObjectId> ids, StoreReceiver receiver) {
             this.session = session;
@@ -248,6 +261,7 @@ final class SwarmFetcher {
                         } else if (!receiver.rejected().isEmpty()) {
                             bad.set(true);
                         }
+                        committed = receiver.finishAsync(); // off this delivery thread; the lane goes on
                         return null;
                     });
         }

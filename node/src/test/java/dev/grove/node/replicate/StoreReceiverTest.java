@@ -61,6 +61,41 @@ class StoreReceiverTest {
     }
 
     @Test
+    void singleChunkObjectsAreStagedAndBecomeVisibleOnlyWhenTheReceiverFinishes() throws Exception {
+        byte[] bytes = tree();
+        ObjectId id = ObjectId.of(DirTree.parse(bytes).checksum(), ObjectType.DIR_TREE);
+        byte[] bad = Arrays.copyOf(bytes, bytes.length);
+        bad[0] ^= 1;
+        ObjectId other = ObjectId.of(dev.grove.protocol.ostree.Checksum.parse(String.format("%064x", 7)),
+                ObjectType.DIR_TREE);
+        try (RocksObjectStore store = RocksObjectStore.open(dir.resolve("node"), Clock.systemUTC())) {
+            Path partials = store.repoDir().resolve("tmp/partial");
+            ReplicationStatus status = new ReplicationStatus("seeder", List.of("d"), Clock.systemUTC());
+            StoreReceiver r = new StoreReceiver(store, partials, status, status.of("d"));
+            r.onChunk(PeerMessage.ObjectChunk.ofObject(1, id, 0, bytes.length, true), new ByteArrayInputStream(bytes));
+            r.onChunk(PeerMessage.ObjectChunk.ofObject(1, other, 0, bad.length, true), new ByteArrayInputStream(bad));
+            assertFalse(store.has(id), "verified but not yet durable: not visible");
+            assertTrue(r.stored().isEmpty());
+            assertEquals(java.util.Set.of(other), r.rejected(), "refused at once, not staged");
+
+            r.finish();
+            assertTrue(store.has(id));
+            assertTrue(store.path(id).map(Files::isRegularFile).orElse(false));
+            assertEquals(java.util.Set.of(id), r.stored());
+            assertEquals(1, status.objectsVerified());
+
+            // chunks after the end of the request are drained and dropped
+            StoreReceiver late = new StoreReceiver(store, partials, status, status.of("d"));
+            late.finish();
+            late.onChunk(PeerMessage.ObjectChunk.ofObject(2, other, 0, bad.length, true),
+                    new ByteArrayInputStream(bad));
+            assertTrue(late.rejected().isEmpty());
+            assertTrue(late.stored().isEmpty());
+            assertTrue(store.fsck().isEmpty(), "store clean: " + store.fsck());
+        }
+    }
+
+    @Test
     void aCorruptObjectIsRejectedCountedAndNotStored() throws Exception {
         byte[] bytes = tree();
         ObjectId id = ObjectId.of(DirTree.parse(bytes).checksum(), ObjectType.DIR_TREE);

@@ -17,6 +17,21 @@ final class AdminHttp {
 
     /** Writes {@code r}; closes the connection after it unless {@code keepAlive}. */
     static void write(ChannelHandlerContext ctx, AdminResponse r, boolean keepAlive) {
+        io.netty.channel.ChannelFuture f = write(ctx, r, keepAlive ? Connection.KEEP_ALIVE : Connection.CLOSE_HEADER);
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** What a response says about its connection. */
+    enum Connection {
+        KEEP_ALIVE,
+        /** {@code Connection: close} in the header; the caller closes the channel when it is done reading. */
+        CLOSE_HEADER
+    }
+
+    /** Writes {@code r}; with {@link Connection#CLOSE_HEADER} the client is told not to reuse the connection. */
+    static io.netty.channel.ChannelFuture write(ChannelHandlerContext ctx, AdminResponse r, Connection connection) {
         byte[] body = r.body();
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(r.status()), Unpooled.wrappedBuffer(body));
@@ -24,12 +39,9 @@ final class AdminHttp {
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
         r.headers().forEach((k, v) -> res.headers().set(k, v));
-        if (!keepAlive) {
+        if (connection == Connection.CLOSE_HEADER) {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        var f = ctx.writeAndFlush(res);
-        if (!keepAlive) {
-            f.addListener(ChannelFutureListener.CLOSE);
-        }
+        return ctx.writeAndFlush(res);
     }
 }

@@ -39,7 +39,8 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
                 if (msg instanceof HttpContent c) {
                     drained += c.content().readableBytes();
                     if (msg instanceof LastHttpContent || drained > DRAIN_LIMIT_BYTES) {
-                        ctx.close();
+                        ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                                .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
                     }
                 }
             } finally {
@@ -65,12 +66,14 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
                     why = "bad admin token";
                 }
                 if (why != null) {
-                    boolean bodyFollows = !(msg instanceof LastHttpContent);
+                    boolean complete = msg instanceof LastHttpContent;
                     ReferenceCountUtil.release(msg);
                     refusing = true;
-                    AdminHttp.write(ctx, AdminErrors.unauthorized(why), bodyFollows);
-                    if (!bodyFollows) {
-                        ctx.close();
+                    // "Connection: close" so the client never reuses this connection; the close itself waits
+                    // until the request (even an empty GET's trailing LastHttpContent) has been read
+                    var written = AdminHttp.write(ctx, AdminErrors.unauthorized(why), AdminHttp.Connection.CLOSE_HEADER);
+                    if (complete) {
+                        written.addListener(io.netty.channel.ChannelFutureListener.CLOSE);
                     }
                     return;
                 }

@@ -180,6 +180,9 @@ public final class NetnsRunner {
             nodes.startAll();
             awaitUp(nodes);
             out.println("netns: " + nodes.members().size() + " node processes up");
+            out.println(awaitMesh(nodes)
+                    ? "netns: every node sees its site peers over mDNS"
+                    : "netns: not every node saw its site peers within " + MESH_WAIT.toSeconds() + " s; going on");
             startNanos = System.nanoTime();
             ReleaseCatalog.Version target = null;
             for (TimelineEvent e : scenario.timeline()) {
@@ -328,6 +331,34 @@ public final class NetnsRunner {
                 LockSupport.parkNanos(250_000_000L);
             }
         }
+    }
+
+    /**
+     * How long the timeline waits for mDNS to form each site's mesh: nodes that start together and get a release before
+     * they see each other each fetch it over the WAN.
+     */
+    private static final Duration MESH_WAIT = Duration.ofSeconds(30);
+
+    /** Waits until every node's {@code /status} lists all its site peers as connected; false after MESH_WAIT. */
+    private boolean awaitMesh(NodeProcesses nodes) {
+        long deadline = System.nanoTime() + MESH_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            boolean all = true;
+            for (SiteSpec site : scenario.sites()) {
+                for (String name : site.nodeNames()) {
+                    Optional<JsonNode> st = nodes.status(member(nodes, name));
+                    int peers = st.map(j -> j.path("swarm").path("connected").size()).orElse(-1);
+                    if (peers < site.nodeNames().size() - 1) {
+                        all = false;
+                    }
+                }
+            }
+            if (all) {
+                return true;
+            }
+            LockSupport.parkNanos(250_000_000L);
+        }
+        return false;
     }
 
     /** One sample per site; true when every node serves {@code target}. */

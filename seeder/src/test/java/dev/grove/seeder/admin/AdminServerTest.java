@@ -347,6 +347,42 @@ class AdminServerTest {
                 this::assertSpoolEmpty);
     }
 
+    @Test
+    void oversizedJsonBodyIsAnsweredThenDrainedBeforeTheClose() throws Exception {
+        // a client still sending its body must get the 413, not a reset: the server reads the rest, then closes
+        URI u = URI.create(admin.baseUrl());
+        int length = 70_000;
+        try (Socket s = new Socket(u.getHost(), u.getPort())) {
+            s.setSoTimeout(30_000);
+            OutputStream o = s.getOutputStream();
+            o.write(("POST /api/v1/repositories HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + admin.token()
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            o.write(new byte[1_000]);
+            o.flush();
+            InputStream in = s.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                assertTrue(b >= 0, "connection closed before the response head ended: " + head);
+                head.append((char) b);
+            }
+            String h = head.toString().toLowerCase(java.util.Locale.ROOT);
+            assertTrue(h.startsWith("http/1.1 413"), h);
+            assertTrue(h.contains("connection: close"), h);
+            int bodyLength = Integer.parseInt(h.replaceAll("(?s).*content-length: (\\d+).*", "$1"));
+            String body = new String(in.readNBytes(bodyLength), StandardCharsets.UTF_8);
+            assertTrue(body.contains("LIMIT_EXCEEDED"), body);
+            s.setSoTimeout(1_000); // the connection stays open while the body is still owed
+            org.junit.jupiter.api.Assertions.assertThrows(java.net.SocketTimeoutException.class, in::read);
+            s.setSoTimeout(30_000);
+            o.write(new byte[length - 1_000]); // the rest of the body: still read by the server
+            o.flush();
+            assertEquals(-1, in.read(), "the server closes once the refused body has been read");
+        }
+        assertEquals(200, admin.get("/repositories").statusCode());
+    }
+
     private void assertSpoolEmpty() throws IOException {
         Path spool = admin.seeder().options().dataDir().resolve("tmp/admin-uploads");
         if (Files.isDirectory(spool)) {

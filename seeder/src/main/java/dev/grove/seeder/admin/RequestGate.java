@@ -4,7 +4,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -13,20 +12,16 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * First handler after the codec: refuses requests the decoder could not parse, and requests without the right
  * {@code Authorization: Bearer <token>} (except {@code GET /api/v1/health}), with a JSON error, then closes the
- * connection. A refused request's body is read and dropped, up to {@link #DRAIN_LIMIT_BYTES}, before the close: a
- * client still sending its body would otherwise see a reset instead of the error. A longer body is cut off by the
- * close. Everything else passes on unchanged.
+ * connection. A refused request's body is drained by {@link RefusedBody} before the close. Everything else passes on
+ * unchanged.
  *
  * <p>Per channel (not {@code @Sharable}): it remembers that the current request was refused, to drop its content.
  */
 final class RequestGate extends ChannelInboundHandlerAdapter {
     private static final String BEARER = "Bearer ";
 
-    static final long DRAIN_LIMIT_BYTES = 1 << 20;
-
     private final AdminToken token;
-    private boolean refusing;
-    private long drained;
+    private final RefusedBody refused = new RefusedBody();
 
     RequestGate(AdminToken token) {
         this.token = token;
@@ -34,18 +29,8 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (refusing) {
-            try {
-                if (msg instanceof HttpContent c) {
-                    drained += c.content().readableBytes();
-                    if (msg instanceof LastHttpContent || drained > DRAIN_LIMIT_BYTES) {
-                        ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
-                                .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
-                    }
-                }
-            } finally {
-                ReferenceCountUtil.release(msg);
-            }
+        if (refused.active()) {
+            refused.drop(ctx, msg);
             return;
         }
         if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
@@ -68,13 +53,10 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
                 if (why != null) {
                     boolean complete = msg instanceof LastHttpContent;
                     ReferenceCountUtil.release(msg);
-                    refusing = true;
                     // "Connection: close" so the client never reuses this connection; the close itself waits
                     // until the request (even an empty GET's trailing LastHttpContent) has been read
-                    var written = AdminHttp.write(ctx, AdminErrors.unauthorized(why), AdminHttp.Connection.CLOSE_HEADER);
-                    if (complete) {
-                        written.addListener(io.netty.channel.ChannelFutureListener.CLOSE);
-                    }
+                    AdminHttp.write(ctx, AdminErrors.unauthorized(why), AdminHttp.Connection.CLOSE_HEADER);
+                    refused.start(ctx, complete);
                     return;
                 }
             }
@@ -82,9 +64,9 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(msg);
     }
 
-    /** Answers and closes: the rest of the request (if any) is never read, so the connection cannot be reused. */
+    /** Answers and closes: the decoder lost its place in the stream, so nothing more of it can be read. */
     private void refuse(ChannelHandlerContext ctx, AdminResponse r) {
-        refusing = true;
+        refused.start(ctx, false);
         AdminHttp.write(ctx, r, false);
     }
 }

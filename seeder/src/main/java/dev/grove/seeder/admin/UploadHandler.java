@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   IDLE --upload request--> SPOOLING --last content--> IDLE (202 task, or the error of the import's start)
  *                               |
- *                               +--too large / write failed--> REFUSED (JSON error, connection closed)
+ *                               +--too large--> REFUSED (JSON error; the rest of the body drained, then closed)
  * </pre>
  * Chunks are written in arrival order by a chain of tasks on the worker pool (file I/O never runs on the event
  * loop); when more than {@value #HIGH_WATER} chunks wait, the channel stops reading until the writer is down to
@@ -63,6 +63,7 @@ final class UploadHandler extends ChannelInboundHandlerAdapter {
 
     // Event-loop state.
     private State state = State.IDLE;
+    private final RefusedBody refused = new RefusedBody();
     private String repository;
     private ImportOptions importOptions;
     private boolean keepAlive;
@@ -82,7 +83,7 @@ final class UploadHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         switch (state) {
-            case REFUSED -> ReferenceCountUtil.release(msg);
+            case REFUSED -> refused.drop(ctx, msg);
             case SPOOLING -> {
                 if (msg instanceof HttpContent c) {
                     content(ctx, c);
@@ -111,17 +112,17 @@ final class UploadHandler extends ChannelInboundHandlerAdapter {
         try {
             importOptions = AdminRoutes.uploadOptions(uri.parameters());
         } catch (GroveException e) {
-            refuse(ctx, AdminErrors.of(e));
+            refuse(ctx, AdminErrors.of(e), req instanceof LastHttpContent);
             return;
         }
         long declared = HttpUtil.getContentLength(req, -1L);
         if (declared > options.maxUploadBytes()) {
-            refuse(ctx, tooLarge());
+            refuse(ctx, tooLarge(), req instanceof LastHttpContent);
             return;
         }
         if (!HttpUtil.isContentLengthSet(req) && !HttpUtil.isTransferEncodingChunked(req)) {
             refuse(ctx, AdminErrors.of(ErrorCode.INVALID_ARGUMENT, "upload: no body (expected: the tarball as the"
-                    + " request body, with Content-Length or chunked)"));
+                    + " request body, with Content-Length or chunked)"), req instanceof LastHttpContent);
             return;
         }
         repository = repo;
@@ -138,9 +139,10 @@ final class UploadHandler extends ChannelInboundHandlerAdapter {
     private void content(ChannelHandlerContext ctx, HttpContent c) {
         received += c.content().readableBytes();
         if (received > options.maxUploadBytes()) {
+            boolean ended = c instanceof LastHttpContent;
             ReferenceCountUtil.release(c);
             abort();
-            refuse(ctx, tooLarge());
+            refuse(ctx, tooLarge(), ended);
             return;
         }
         boolean last = c instanceof LastHttpContent;
@@ -213,9 +215,13 @@ final class UploadHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void refuse(ChannelHandlerContext ctx, AdminResponse r) {
+    /** Answers with {@code Connection: close}; the rest of the body ({@code ended}: none) is drained, then closed. */
+    private void refuse(ChannelHandlerContext ctx, AdminResponse r, boolean ended) {
         state = State.REFUSED;
-        AdminHttp.write(ctx, r, false);
+        AdminHttp.write(ctx, r, AdminHttp.Connection.CLOSE_HEADER);
+        refused.start(ctx, ended);
+        ctx.channel().config().setAutoRead(true); // the spooling back-pressure may have stopped reading
+
     }
 
     private AdminResponse tooLarge() {

@@ -113,6 +113,7 @@ public final class Node implements AutoCloseable {
         java.util.Objects.requireNonNull(config, "config");
         java.util.Objects.requireNonNull(replication, "replication");
         java.util.Objects.requireNonNull(swarm, "swarm");
+        replication = replication.withMaxInFlightBytes(config.limits().maxInFlightBytes());
         RocksObjectStore store;
         try {
             store = RocksObjectStore.open(config.dataDir(), replication.clock());

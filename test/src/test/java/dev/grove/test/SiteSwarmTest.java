@@ -22,6 +22,9 @@ import dev.grove.protocol.ostree.ObjectId;
 import dev.grove.protocol.ostree.ObjectType;
 import dev.grove.protocol.wire.PeerMessage;
 import dev.grove.protocol.wire.Role;
+import dev.grove.simulations.net.LinkShape;
+import dev.grove.simulations.net.RelayLoop;
+import dev.grove.simulations.net.ShapedRelay;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -140,6 +143,32 @@ class SiteSwarmTest {
         }
         long egress = f.seeder.peerObjectBytesServed();
         assertTrue(egress <= copy * 1.3, "seeder egress " + egress + " for one copy of " + copy);
+    }
+
+    @Test
+    void aPeerJoiningMidReplicationTakesItsShareInsteadOfFetchingASecondCopy() throws Exception {
+        // one site behind one shaped WAN link (shared by its nodes' seeder connections): the first node starts
+        // alone and owns everything; a second joins while the first is still fetching content. The first must
+        // leave the joiner's share to it (and take it from it over the LAN) rather than finish a second copy.
+        // What was already asked of the seeder when the joiner appeared still arrives: bound it to a fraction of
+        // the release (the default, 8 MiB, is the whole of this small one).
+        long copy = f.oneCopyBytes();
+        String limits = "[limits]\nmax_in_flight_bytes = " + (copy / 16);
+        LinkShape wan = new LinkShape(copy / 8, java.time.Duration.ofMillis(5), 0); // ~8 s for one copy
+        try (RelayLoop loop = new RelayLoop(1);
+             ShapedRelay relay = ShapedRelay.start(loop, "site-wan", f.seeder.peerAddress(), wan, wan, 1)) {
+            Node first = f.startNode("gw-1", SITE, relay.address(), limits);
+            f.publish();
+            await().atMost(WAIT).until(() -> f.seeder.peerObjectBytesServed() > copy / 5);
+            Node joiner = f.startNode("gw-2", SITE, relay.address(), limits);
+            for (Node n : List.of(first, joiner)) {
+                f.awaitConverged(n);
+                f.assertIdenticalObjects(n);
+            }
+            long egress = f.seeder.peerObjectBytesServed();
+            assertTrue(egress <= copy * 1.1, "seeder egress " + egress + " for one copy of " + copy
+                    + " (the first node fetched the joiner's share too)");
+        }
     }
 
     @Test

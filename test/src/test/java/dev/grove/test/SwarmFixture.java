@@ -57,6 +57,7 @@ final class SwarmFixture implements AutoCloseable {
     final List<Node> nodes = new ArrayList<>();
     private final Path fleetKey;
     Checksum commit;
+    private String extraToml = "";
 
     SwarmFixture(Path dir) throws IOException {
         this.dir = dir;
@@ -117,15 +118,39 @@ final class SwarmFixture implements AutoCloseable {
     }
 
     /**
+     * A node whose seeder address is {@code wan} (a relay in front of the seeder's peer port), with {@code toml}
+     * appended to the enrolled node.toml.
+     */
+    Node startNode(String id, String site, InetSocketAddress wan, String toml) throws IOException {
+        extraToml = toml;
+        try {
+            return startNode(id, site, HostPort.of(wan.getHostString(), wan.getPort()), dirOf -> dirOf,
+                    Function.identity());
+        } finally {
+            extraToml = "";
+        }
+    }
+
+    /**
      * Starts an enrolled node in the swarm; {@code directory} may wrap the in-memory directory (adding static
      * peers), {@code swarm} may adjust the options (fault hooks).
      */
     Node startNode(String id, String site, Function<PeerDirectory, PeerDirectory> directory,
                    Function<SwarmOptions, SwarmOptions> swarm) throws IOException {
+        return startNode(id, site, HostPort.of("127.0.0.1", seeder.peerAddress().getPort()), directory, swarm);
+    }
+
+    private Node startNode(String id, String site, HostPort seederAddress,
+                           Function<PeerDirectory, PeerDirectory> directory,
+                           Function<SwarmOptions, SwarmOptions> swarm) throws IOException {
         Path bundle = dir.resolve("bundle-" + id);
-        new Enrollment(id, site, List.of(DIST), HostPort.of("127.0.0.1", seeder.peerAddress().getPort()), fleetKey,
+        new Enrollment(id, site, List.of(DIST), seederAddress, fleetKey,
                 bundle, bundle, dir.resolve("node-" + id), Duration.ofDays(30))
                 .writeBundle(FleetCa.loadOrCreate(dir.resolve("seeder").resolve("fleet"), "grove"));
+        if (!extraToml.isEmpty()) {
+            Path toml = bundle.resolve(Enrollment.NODE_TOML);
+            Files.writeString(toml, Files.readString(toml) + "\n" + extraToml + "\n");
+        }
         NodeConfig config = NodeConfigLoader.load(Optional.of(bundle.resolve(Enrollment.NODE_TOML)),
                 NodeOverrides.NONE.withHttpListen(HostPort.of("127.0.0.1", 0))
                         .withPeerListen(HostPort.of("127.0.0.1", 0)));

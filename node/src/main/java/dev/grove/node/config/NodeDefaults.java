@@ -11,7 +11,7 @@ public final class NodeDefaults {
     public static final HostPort PEER_LISTEN = HostPort.of("0.0.0.0", 7411);
     public static final String SITE = "default";
     public static final boolean MDNS = true;
-    public static final NodeConfig.Limits LIMITS = new NodeConfig.Limits(16 << 20, 64L << 20, 0);
+    public static final NodeConfig.Limits LIMITS = new NodeConfig.Limits(16 << 20, 8L << 20, 0);
     public static final NodeConfig.Mirror MIRROR = new NodeConfig.Mirror(List.of());
     /** Used when the host name is not a valid node id and cannot be made one. */
     public static final String FALLBACK_NODE_ID = "node";

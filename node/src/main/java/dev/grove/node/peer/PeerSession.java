@@ -35,6 +35,14 @@ public interface PeerSession extends AutoCloseable {
     CompletableFuture<PeerMessage.Summary> getSummary(String distribution);
 
     /**
+     * A poll: the peer's current summary if its {@link PeerMessage.Summary#digest() digest} differs from
+     * {@code knownDigest} (the summary this side holds), empty if it is the same (the answer is then ~100 bytes,
+     * not the summary); fails with {@code NOT_FOUND} if the peer has none.
+     */
+    CompletableFuture<java.util.Optional<PeerMessage.Summary>> getSummaryIfChanged(String distribution,
+                                                                                  byte[] knownDigest);
+
+    /**
      * Asks the peer to push a summary whenever one of {@code distributions} is republished; {@code onSummary} runs
      * on a blocking thread, one call at a time. Replaces an earlier subscription of this session. The future
      * completes once the request is written.

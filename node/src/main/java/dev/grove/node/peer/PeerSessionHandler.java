@@ -148,7 +148,22 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
         } catch (GroveException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return send(id, new Pending.SummaryRequest(f), request, f);
+        return send(id, new Pending.SummaryRequest(f, false), request, f);
+    }
+
+    @Override
+    public CompletableFuture<Optional<PeerMessage.Summary>> getSummaryIfChanged(String distribution,
+                                                                               byte[] knownDigest) {
+        long id = nextRequestId.getAndIncrement();
+        CompletableFuture<PeerMessage.Summary> f = new CompletableFuture<>();
+        PeerMessage.GetSummary request;
+        try {
+            request = new PeerMessage.GetSummary(id, distribution, Optional.of(knownDigest));
+        } catch (GroveException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        // SummaryUnchanged completes the request with null
+        return send(id, new Pending.SummaryRequest(f, true), request, f).thenApply(Optional::ofNullable);
     }
 
     @Override
@@ -339,6 +354,13 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
             notFound(n);
         } else if (m instanceof PeerMessage.Summary s) {
             summary(s);
+        } else if (m instanceof PeerMessage.SummaryUnchanged u) {
+            Pending p = pending.remove(u.requestId());
+            if (p instanceof Pending.SummaryRequest r && r.conditional()) {
+                r.future().complete(null);
+            } else {
+                unexpected(u.requestId(), p, m);
+            }
         } else if (m instanceof PeerMessage.HaveReply r) {
             Pending p = pending.remove(r.requestId());
             if (p instanceof Pending.HaveRequest h) {
@@ -351,7 +373,10 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
         } else if (m instanceof PeerMessage.GetSummary g) {
             serve(g.requestId(), () -> {
                 Optional<PeerMessage.Summary> s = handler.summary(from, g.distribution());
-                if (s.isPresent()) {
+                if (s.isPresent() && g.ifNoneMatch().isPresent()
+                        && java.security.MessageDigest.isEqual(g.ifNoneMatch().get(), s.get().digest())) {
+                    write(new PeerMessage.SummaryUnchanged(g.requestId(), g.distribution()));
+                } else if (s.isPresent()) {
                     PeerMessage.Summary v = s.get();
                     write(new PeerMessage.Summary(g.requestId(), v.distribution(), v.summary(), v.summarySig(),
                             v.generation()));
@@ -721,9 +746,16 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
 
         static final class SummaryRequest extends Pending {
             private final CompletableFuture<PeerMessage.Summary> future;
+            private final boolean conditional;
 
-            SummaryRequest(CompletableFuture<PeerMessage.Summary> future) {
+            SummaryRequest(CompletableFuture<PeerMessage.Summary> future, boolean conditional) {
                 this.future = future;
+                this.conditional = conditional;
+            }
+
+            /** Sent with if_none_match: SummaryUnchanged is a valid answer. */
+            boolean conditional() {
+                return conditional;
             }
 
             CompletableFuture<PeerMessage.Summary> future() {

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *   commit (+ commitmeta)            one request
  *   root dirtree + dirmeta           one request per tree level (breadth first): the plan grows early
  *   ...
- *   content (.filez)                 batches of up to batchObjects, pipelineDepth requests outstanding
+ *   content (.filez)                 pipelineDepth requests outstanding, each ~maxInFlightBytes/pipelineDepth
+ *                                    by the mean object size so far (at most batchObjects)
  *   rejected objects                 asked again once from offset 0; failing twice is an error
  * </pre>
  *
@@ -43,6 +44,10 @@ import org.slf4j.LoggerFactory;
  */
 final class ClosureFetcher {
     private static final Logger LOG = LoggerFactory.getLogger(ClosureFetcher.class);
+    /** Mean object size assumed until {@link #MIN_OBJECTS_FOR_MEAN} objects have arrived (small first requests). */
+    static final long FIRST_GUESS_OBJECT_BYTES = 32 << 10;
+    static final int MIN_OBJECTS_FOR_MEAN = 16;
+    static final int MIN_BATCH_OBJECTS = 16;
 
     private final PeerSession session;
     private final ObjectStore store;
@@ -93,7 +98,7 @@ final class ClosureFetcher {
                 ObjectId.of(c.rootDirMeta(), ObjectType.DIR_META));
         Set<ObjectId> seen = new java.util.HashSet<>(level);
         while (!level.isEmpty()) {
-            withSite(commit, absent(level), ids -> fetchBatch(ids, Set.of()));
+            withSite(commit, absent(level), (ids, keep) -> fetchBatch(ids, Set.of()));
             List<ObjectId> next = new ArrayList<>();
             for (ObjectId id : level) {
                 if (id.type() != ObjectType.DIR_TREE) {
@@ -125,9 +130,9 @@ final class ClosureFetcher {
         }
     }
 
-    private void withSite(Checksum commit, List<ObjectId> ids, java.util.function.Consumer<List<ObjectId>> wan) {
+    private void withSite(Checksum commit, List<ObjectId> ids, SwarmFetcher.Wan wan) {
         if (peers == null || ids.isEmpty()) {
-            wan.accept(ids);
+            wan.fetch(ids, batch -> batch);
             return;
         }
         new SwarmFetcher(peers, store, partialDir, status, progress).fetch(distribution, commit, ids, wan);
@@ -162,24 +167,41 @@ final class ClosureFetcher {
         check(r, optional);
     }
 
-    /** Content: batches with up to {@code pipelineDepth} requests on the wire at once. */
-    private void fetchPipelined(List<ObjectId> ids) {
+    /**
+     * Content: up to {@code pipelineDepth} requests on the wire at once, each sized to about
+     * {@code maxInFlightBytes / pipelineDepth} by the mean size of the objects received so far, so what is asked
+     * and not yet received stays near {@code maxInFlightBytes}. {@code keep} filters each batch just before it is
+     * sent (the site swarm drops what a peer that joined meanwhile now owns).
+     */
+    private void fetchPipelined(List<ObjectId> ids, java.util.function.UnaryOperator<List<ObjectId>> keep) {
         if (ids.isEmpty()) {
             return;
         }
         progress.planned(ids.size());
-        LOG.debug("fetching {} content objects in batches of {}", ids.size(), options.batchObjects());
+        LOG.debug("fetching {} content objects, {} requests and ~{} bytes in flight", ids.size(),
+                options.pipelineDepth(), options.maxInFlightBytes());
         Deque<Pending> inFlight = new ArrayDeque<>();
         List<StoreReceiver> receivers = new ArrayList<>();
         try {
-            for (int from = 0; from < ids.size(); from += options.batchObjects()) {
-                List<ObjectId> batch = ids.subList(from, Math.min(ids.size(), from + options.batchObjects()));
+            int from = 0;
+            while (from < ids.size()) {
                 while (inFlight.size() >= options.pipelineDepth()) {
                     complete(inFlight.removeFirst());
                 }
+                List<ObjectId> batch = ids.subList(from, Math.min(ids.size(), from + batchSize(receivers)));
+                from += batch.size();
+                List<ObjectId> kept = keep.apply(batch);
+                if (kept.size() < batch.size()) {
+                    progress.planned(kept.size() - batch.size()); // planned again by whoever fetches them now
+                    LOG.debug("{} of {} content objects left to the peers that own them now",
+                            batch.size() - kept.size(), batch.size());
+                }
+                if (kept.isEmpty()) {
+                    continue;
+                }
                 StoreReceiver r = receiver();
                 receivers.add(r);
-                inFlight.addLast(new Pending(session.want(refs(batch), r), r));
+                inFlight.addLast(new Pending(session.want(refs(kept), r), r));
             }
             while (!inFlight.isEmpty()) {
                 complete(inFlight.removeFirst());
@@ -193,6 +215,19 @@ final class ClosureFetcher {
         for (StoreReceiver r : receivers) {
             check(r, Set.of());
         }
+    }
+
+    /** Objects in the next content request: its share of the in-flight bytes at the mean object size so far. */
+    private int batchSize(List<StoreReceiver> receivers) {
+        long bytes = 0;
+        long objects = 0;
+        for (StoreReceiver r : receivers) {
+            bytes += r.receivedBytes();
+            objects += r.endedObjects();
+        }
+        long mean = objects >= MIN_OBJECTS_FOR_MEAN ? Math.max(1, bytes / objects) : FIRST_GUESS_OBJECT_BYTES;
+        long share = options.maxInFlightBytes() / options.pipelineDepth();
+        return (int) Math.min(options.batchObjects(), Math.max(MIN_BATCH_OBJECTS, share / mean));
     }
 
     /** Waits for a request, then commits what it staged (the next request keeps receiving meanwhile). */

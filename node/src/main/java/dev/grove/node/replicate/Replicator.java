@@ -186,23 +186,36 @@ public final class Replicator implements AutoCloseable {
     private void poll() {
         PeerSession s = session;
         if (s != null && s.isOpen()) {
-            askSummaries(s);
+            for (String d : distributions) {
+                Optional<Distribution> held = store.distribution(d);
+                if (held.isPresent() && !targets.containsKey(d)) {
+                    // nothing in progress: ask only for a summary other than the one served (a ~100-byte answer
+                    // when nothing changed, instead of the whole summary on every poll of every node)
+                    byte[] digest = PeerMessage.Summary.digest(held.get().summary(), held.get().summarySig());
+                    s.getSummaryIfChanged(d, digest).whenComplete((m, e) -> summaryAnswer(d, m, e));
+                } else {
+                    s.getSummary(d).whenComplete((m, e) -> summaryAnswer(d, Optional.ofNullable(m), e));
+                }
+            }
         }
     }
 
+    private void summaryAnswer(String d, Optional<PeerMessage.Summary> m, Throwable e) {
+        if (e != null) {
+            Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (c instanceof GroveException g && g.code() == ErrorCode.NOT_FOUND) {
+                status.of(d).error("the seeder does not publish " + d);
+            }
+            LOG.debug("seeder {}: summary of {}: {}", seeder, d, rootMessage(e));
+        } else {
+            m.ifPresent(this::offer);
+        }
+    }
+
+    /** Unconditional: on connect, the whole current summary of each distribution (a failed target retries). */
     private void askSummaries(PeerSession s) {
         for (String d : distributions) {
-            s.getSummary(d).whenComplete((m, e) -> {
-                if (e != null) {
-                    Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                    if (c instanceof GroveException g && g.code() == ErrorCode.NOT_FOUND) {
-                        status.of(d).error("the seeder does not publish " + d);
-                    }
-                    LOG.debug("seeder {}: summary of {}: {}", seeder, d, rootMessage(e));
-                } else {
-                    offer(m);
-                }
-            });
+            s.getSummary(d).whenComplete((m, e) -> summaryAnswer(d, Optional.ofNullable(m), e));
         }
     }
 

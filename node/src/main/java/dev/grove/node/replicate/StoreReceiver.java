@@ -69,6 +69,9 @@ final class StoreReceiver implements ObjectReceiver {
     private ObjectStore.Staging open;
     private List<ObjectId> openIds = new ArrayList<>();
     private long openBytes;
+    // what arrived for this request, ended or not (the fetcher sizes its next requests by the mean object)
+    private long receivedBytes;
+    private int endedObjects;
     private long openSince;
     private CompletableFuture<Void> committing = CompletableFuture.completedFuture(null);
     private boolean finished;
@@ -110,6 +113,10 @@ final class StoreReceiver implements ObjectReceiver {
         ObjectId id = target.get();
         if (chunk.offset() == 0) {
             progress.sized(chunk.totalSize());
+        }
+        receivedBytes += data.available(); // the chunk's payload: the stream holds exactly it
+        if (chunk.last()) {
+            endedObjects++;
         }
         if (chunk.offset() == 0 && chunk.last()) {
             status.wanBytes(chunk.totalSize());
@@ -254,8 +261,19 @@ final class StoreReceiver implements ObjectReceiver {
     }
 
     @Override
-    public void onNotFound(PeerMessage.NotFound nf) {
+    public synchronized void onNotFound(PeerMessage.NotFound nf) {
         nf.object().ifPresent(notFound::add);
+        endedObjects++;
+    }
+
+    /** Object payload bytes received so far. */
+    public synchronized long receivedBytes() {
+        return receivedBytes;
+    }
+
+    /** Objects whose last chunk (or NotFound) arrived. */
+    public synchronized int endedObjects() {
+        return endedObjects;
     }
 
     Set<ObjectId> rejected() {

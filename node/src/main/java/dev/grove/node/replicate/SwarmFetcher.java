@@ -20,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +33,10 @@ import org.slf4j.LoggerFactory;
  *   round: drop what is stored
  *          candidates = peers that announced the commit complete (late joiner: never itself)
  *                       else live mirroring peers + self
+ *          self-owned objects a live peer already holds (have-query) --> from that peer
  *          owner(id)  = argmax over candidates not passed over for id of mix(hash(peer), hash(id))
- *          self-owned --> WAN (own thread, while the LAN part runs)
+ *          self-owned --> WAN (own thread, while the LAN part runs); each batch re-planned just before it is
+ *                         requested: what a peer that joined since owns now is left to it (asked next round)
  *          others     --> want from the owner, batches of batchObjects, inflightPerPeer per peer
  *   outcome per object from an owner:
  *          stored                       done
@@ -65,8 +67,17 @@ final class SwarmFetcher {
         this.progress = progress;
     }
 
-    /** Makes every id of {@code ids} stored; {@code wan} fetches a list from the seeder (blocking, throws). */
-    void fetch(String distribution, Checksum commit, List<ObjectId> ids, Consumer<List<ObjectId>> wan) {
+    /**
+     * Fetches a list from the seeder (blocking, throws); may pass each batch through {@code keep} right before
+     * requesting it, which drops the objects that are no longer this node's to fetch.
+     */
+    @FunctionalInterface
+    interface Wan {
+        void fetch(List<ObjectId> ids, UnaryOperator<List<ObjectId>> keep);
+    }
+
+    /** Makes every id of {@code ids} stored; {@code wan} fetches this node's share from the seeder. */
+    void fetch(String distribution, Checksum commit, List<ObjectId> ids, Wan wan) {
         Set<ObjectId> remaining = new LinkedHashSet<>(ids);
         Map<ObjectId, Set<String>> passedOver = new HashMap<>();
         Map<String, Long> notFoundSince = new HashMap<>();
@@ -97,14 +108,25 @@ final class SwarmFetcher {
                     lan.computeIfAbsent(owner, k -> new ArrayList<>()).add(id);
                 }
             }
+            if (!own.isEmpty() && !live.isEmpty()) {
+                takeFromHolders(own, live, passedOver, lan);
+            }
             LOG.debug("{}: {} object(s): {} over the WAN, {} from {} peer(s)", distribution, remaining.size(),
                     own.size(), remaining.size() - own.size(), lan.size());
             CompletableFuture<Void> wanDone = CompletableFuture.completedFuture(null);
             if (!own.isEmpty()) {
                 peers.wanStarted(own);
+                Map<ObjectId, Set<String>> ownSkips = new HashMap<>();
+                for (ObjectId id : own) {
+                    Set<String> skip = passedOver.get(id);
+                    if (skip != null) {
+                        ownSkips.put(id, Set.copyOf(skip));
+                    }
+                }
+                UnaryOperator<List<ObjectId>> keep = batch -> stillOwn(distribution, commit, batch, ownSkips);
                 wanDone = CompletableFuture.runAsync(() -> {
                     try {
-                        wan.accept(own);
+                        wan.fetch(own, keep);
                     } finally {
                         peers.wanEnded(own);
                     }
@@ -123,6 +145,74 @@ final class SwarmFetcher {
                 LockSupport.parkNanos(PAUSE_NANOS); // the owners are still receiving: ask again shortly
             }
         }
+    }
+
+    /**
+     * Moves the objects of this node's WAN share that a live peer already holds (it fetched them before this node
+     * joined, or before the plan changed) to the LAN plan, from that peer: one have-query per peer, bounded by the
+     * LAN request timeout; a peer that does not answer in time is simply not asked for anything.
+     */
+    private void takeFromHolders(List<ObjectId> own, List<PeerSession> live, Map<ObjectId, Set<String>> passedOver,
+                                 Map<PeerSession, List<ObjectId>> lan) {
+        Map<PeerSession, CompletableFuture<Set<ObjectId>>> asked = new LinkedHashMap<>();
+        for (PeerSession s : live) {
+            if (s.isOpen()) {
+                asked.put(s, s.have(own).orTimeout(peers.limits().requestTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS));
+            }
+        }
+        Set<ObjectId> moved = new HashSet<>();
+        for (Map.Entry<PeerSession, CompletableFuture<Set<ObjectId>>> e : asked.entrySet()) {
+            Set<ObjectId> held;
+            try {
+                held = e.getValue().join();
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException ex) {
+                LOG.debug("peer {}: have-query failed: {}", e.getKey().remote().nodeId(), ex.toString());
+                continue;
+            }
+            String pid = e.getKey().remote().nodeId();
+            for (ObjectId id : held) {
+                if (!moved.contains(id) && !passedOver.getOrDefault(id, Set.of()).contains(pid)) {
+                    moved.add(id);
+                    lan.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(id);
+                }
+            }
+        }
+        if (!moved.isEmpty()) {
+            own.removeIf(moved::contains);
+        }
+    }
+
+    /**
+     * Re-plans a batch of this node's WAN share against the peers live now: a peer that joined (or finished the
+     * commit) since the round was planned may own some of it, and then fetches those itself; this node asks it for
+     * them in the next round instead of fetching a second copy over the WAN. Runs on the WAN thread.
+     */
+    private List<ObjectId> stillOwn(String distribution, Checksum commit, List<ObjectId> batch,
+                                    Map<ObjectId, Set<String>> skips) {
+        List<PeerSession> live = new ArrayList<>();
+        for (PeerSession s : peers.mirroring(distribution)) {
+            if (s.isOpen()) {
+                live.add(s);
+            }
+        }
+        if (live.isEmpty()) {
+            return batch;
+        }
+        List<PeerSession> holders = new ArrayList<>();
+        for (PeerSession s : live) {
+            if (peers.holdsComplete(s.remote().nodeId(), distribution, commit)) {
+                holders.add(s);
+            }
+        }
+        List<ObjectId> kept = new ArrayList<>(batch.size());
+        for (ObjectId id : batch) {
+            Set<String> skip = skips.getOrDefault(id, Set.of());
+            if (owner(id, holders, false, skip) == null && owner(id, live, true, skip) == null) {
+                kept.add(id);
+            }
+        }
+        return kept;
     }
 
     /** The candidate with the highest score for {@code id}; null when it is this node (or no candidate). */

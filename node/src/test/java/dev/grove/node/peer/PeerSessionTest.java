@@ -142,6 +142,37 @@ class PeerSessionTest {
     }
 
     @Test
+    void conditionalSummaryPollIsAnsweredUnchangedWhenTheDigestMatches() throws Exception {
+        PeerMessage.Summary current = new PeerMessage.Summary(0, "os", new byte[] {1, 2, 3},
+                java.util.Optional.of(new byte[] {4, 5}), 5);
+        PeerRequestHandler h = new PeerRequestHandler() {
+            @Override
+            public java.util.Optional<PeerMessage.Summary> summary(PeerIdentity peer, String distribution) {
+                return distribution.equals("os") ? java.util.Optional.of(current) : java.util.Optional.empty();
+            }
+        };
+        PeerServer other = new PeerServer(PeerOptions.of(Role.SEEDER, "seeder-2", "central"), h).start();
+        try {
+            PeerSession s = client.connect(HostPort.of("127.0.0.1", other.boundAddress().getPort()))
+                    .get(10, TimeUnit.SECONDS);
+            assertEquals(java.util.Optional.empty(), s.getSummaryIfChanged("os", current.digest())
+                    .get(10, TimeUnit.SECONDS));
+            PeerMessage.Summary changed = s.getSummaryIfChanged("os", new byte[PeerMessage.Summary.DIGEST_BYTES])
+                    .get(10, TimeUnit.SECONDS).orElseThrow();
+            assertArrayEquals(current.summary(), changed.summary());
+            assertArrayEquals(current.summarySig().orElseThrow(), changed.summarySig().orElseThrow());
+            var e = assertThrows(CompletionException.class,
+                    () -> s.getSummaryIfChanged("nope", current.digest()).join());
+            assertEquals(ErrorCode.NOT_FOUND, ((GroveException) e.getCause()).code());
+            // a digest of the wrong length is refused before anything is sent
+            assertThrows(CompletionException.class, () -> s.getSummaryIfChanged("os", new byte[3]).join());
+            s.ping().get(10, TimeUnit.SECONDS);
+        } finally {
+            other.close();
+        }
+    }
+
+    @Test
     void wrongProtocolVersionGetsAClearErrorThenClose() throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.boundAddress().getPort())) {
             DataOutputStream out = new DataOutputStream(s.getOutputStream());

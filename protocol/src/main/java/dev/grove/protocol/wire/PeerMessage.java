@@ -47,9 +47,53 @@ public sealed interface PeerMessage {
         }
     }
 
-    record GetSummary(long requestId, String distribution) implements PeerMessage {
+    /**
+     * Asks for a distribution's summary. {@code ifNoneMatch}: the {@link Summary#digest()} of the summary the asker
+     * holds, answered with {@link SummaryUnchanged} when it is still the current one (a poll that costs ~100 bytes
+     * instead of the whole summary).
+     */
+    record GetSummary(long requestId, String distribution, Optional<byte[]> ifNoneMatch) implements PeerMessage {
         public GetSummary {
             name("get_summary.distribution", distribution);
+            ifNoneMatch = Objects.requireNonNull(ifNoneMatch, "ifNoneMatch").map(byte[]::clone);
+            if (ifNoneMatch.isPresent() && ifNoneMatch.get().length != Summary.DIGEST_BYTES) {
+                throw new MalformedObjectException("get_summary.if_none_match: " + ifNoneMatch.get().length
+                        + " bytes (expected: " + Summary.DIGEST_BYTES + " or none)");
+            }
+        }
+
+        /** Unconditional. */
+        public GetSummary(long requestId, String distribution) {
+            this(requestId, distribution, Optional.empty());
+        }
+
+        @Override
+        public Optional<byte[]> ifNoneMatch() {
+            return ifNoneMatch.map(byte[]::clone);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof GetSummary g && requestId == g.requestId && distribution.equals(g.distribution)
+                    && Arrays.equals(ifNoneMatch.orElse(null), g.ifNoneMatch.orElse(null));
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(requestId, distribution, Arrays.hashCode(ifNoneMatch.orElse(null)));
+        }
+
+        @Override
+        public String toString() {
+            return "GetSummary[requestId=" + requestId + ", distribution=" + distribution
+                    + (ifNoneMatch.isPresent() ? ", ifNoneMatch" : "") + "]";
+        }
+    }
+
+    /** The answer to a conditional {@link GetSummary}: the asker's summary is still the current one. */
+    record SummaryUnchanged(long requestId, String distribution) implements PeerMessage {
+        public SummaryUnchanged {
+            name("summary_unchanged.distribution", distribution);
         }
     }
 
@@ -85,6 +129,27 @@ public sealed interface PeerMessage {
         @Override
         public int hashCode() {
             return Objects.hash(requestId, distribution, Arrays.hashCode(summary), generation);
+        }
+
+        /** Length of {@link #digest()}. */
+        public static final int DIGEST_BYTES = 32;
+
+        /** What a conditional {@link GetSummary} names: SHA-256 over the summary's length, the summary and the sig. */
+        public byte[] digest() {
+            return digest(summary, summarySig);
+        }
+
+        /** {@link #digest()} of these bytes as published (or held). */
+        public static byte[] digest(byte[] summary, Optional<byte[]> summarySig) {
+            try {
+                java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+                md.update(java.nio.ByteBuffer.allocate(Long.BYTES).putLong(summary.length).array());
+                md.update(summary);
+                summarySig.ifPresent(md::update);
+                return md.digest();
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 missing from the JDK", e);
+            }
         }
 
         @Override

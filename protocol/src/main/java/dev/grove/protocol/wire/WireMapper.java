@@ -68,7 +68,11 @@ public final class WireMapper {
                 .setRequestId(e.requestId()).setCode(code(e.code())).setMessage(e.message()));
         } else if (message instanceof PeerMessage.GetSummary g) {
             b.setGetSummary(dev.grove.protocol.wire.proto.GetSummary.newBuilder()
-                .setRequestId(g.requestId()).setDistribution(g.distribution()));
+                .setRequestId(g.requestId()).setDistribution(g.distribution())
+                .setIfNoneMatch(g.ifNoneMatch().map(ByteString::copyFrom).orElse(ByteString.EMPTY)));
+        } else if (message instanceof PeerMessage.SummaryUnchanged u) {
+            b.setSummaryUnchanged(dev.grove.protocol.wire.proto.SummaryUnchanged.newBuilder()
+                .setRequestId(u.requestId()).setDistribution(u.distribution()));
         } else if (message instanceof PeerMessage.Summary s) {
             b.setSummary(dev.grove.protocol.wire.proto.Summary.newBuilder()
                 .setRequestId(s.requestId()).setDistribution(s.distribution())
@@ -136,8 +140,14 @@ public final class WireMapper {
                     var r = e.getError();
                     yield new PeerMessage.Error(r.getRequestId(), code(r.getCode()), r.getMessage());
                 }
-                case GET_SUMMARY -> new PeerMessage.GetSummary(e.getGetSummary().getRequestId(),
-                        e.getGetSummary().getDistribution());
+                case GET_SUMMARY -> {
+                    var g = e.getGetSummary();
+                    yield new PeerMessage.GetSummary(g.getRequestId(), g.getDistribution(),
+                            g.getIfNoneMatch().isEmpty() ? Optional.empty()
+                                    : Optional.of(g.getIfNoneMatch().toByteArray()));
+                }
+                case SUMMARY_UNCHANGED -> new PeerMessage.SummaryUnchanged(e.getSummaryUnchanged().getRequestId(),
+                        e.getSummaryUnchanged().getDistribution());
                 case SUMMARY -> {
                     var s = e.getSummary();
                     yield new PeerMessage.Summary(s.getRequestId(), s.getDistribution(), s.getSummary().toByteArray(),

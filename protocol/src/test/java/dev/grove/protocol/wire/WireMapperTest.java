@@ -1,6 +1,7 @@
 package dev.grove.protocol.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,6 +32,8 @@ class WireMapperTest {
                 new PeerMessage.Hello(1, Role.NODE, "gw-1", "plant-7", 8080, 7411, List.of("fedora-iot")),
                 new PeerMessage.Error(7, ErrorCode.NOT_FOUND, "no such distribution"),
                 new PeerMessage.GetSummary(3, "fedora-iot"),
+                new PeerMessage.GetSummary(4, "fedora-iot", Optional.of(new byte[32])),
+                new PeerMessage.SummaryUnchanged(4, "fedora-iot"),
                 new PeerMessage.Summary(3, "fedora-iot", new byte[] {1, 2, 3}, Optional.of(new byte[] {9}), 42),
                 new PeerMessage.Summary(0, "fedora-iot", new byte[0], Optional.empty(), 1),
                 new PeerMessage.Subscribe(List.of("a", "b")),
@@ -96,6 +99,30 @@ class WireMapperTest {
         assertThrows(MalformedObjectException.class,
                 () -> new PeerMessage.Hello(1, Role.NODE, "bad id", "s", 0, 0, List.of()));
         assertThrows(MalformedObjectException.class, () -> PeerMessage.ObjectChunk.ofObject(1, A, 11, 10, true));
+
+        Envelope shortDigest = Envelope.newBuilder().setGetSummary(dev.grove.protocol.wire.proto.GetSummary
+                .newBuilder().setRequestId(1).setDistribution("os")
+                .setIfNoneMatch(com.google.protobuf.ByteString.copyFrom(new byte[5]))).build();
+        e = assertThrows(MalformedObjectException.class, () -> WireMapper.fromEnvelope(shortDigest));
+        assertTrue(e.getMessage().contains("if_none_match: 5 bytes"), e.getMessage());
+    }
+
+    @Test
+    void summaryDigestCoversSummaryAndSignature() {
+        byte[] sum = {1, 2, 3};
+        PeerMessage.Summary signed = new PeerMessage.Summary(1, "os", sum, Optional.of(new byte[] {9}), 1);
+        PeerMessage.Summary pushed = new PeerMessage.Summary(0, "os", sum, Optional.of(new byte[] {9}), 7);
+        assertEquals(PeerMessage.Summary.DIGEST_BYTES, signed.digest().length);
+        // request id and generation are transport details: the same bytes have the same digest
+        assertTrue(java.util.Arrays.equals(signed.digest(), pushed.digest()));
+        assertFalse(java.util.Arrays.equals(signed.digest(),
+                new PeerMessage.Summary(1, "os", sum, Optional.of(new byte[] {8}), 1).digest()));
+        assertFalse(java.util.Arrays.equals(signed.digest(),
+                new PeerMessage.Summary(1, "os", sum, Optional.empty(), 1).digest()));
+        // the length prefix keeps summary and signature apart
+        assertFalse(java.util.Arrays.equals(
+                PeerMessage.Summary.digest(new byte[] {1, 2}, Optional.of(new byte[] {3})),
+                PeerMessage.Summary.digest(new byte[] {1}, Optional.of(new byte[] {2, 3}))));
     }
 
     @Test

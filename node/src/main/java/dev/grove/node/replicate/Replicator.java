@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *   link:   connect --ok--> subscribe(distributions) + getSummary each --> poll every pollInterval
+ *                           (a poll names the digest of the target, else of what is served: SummaryUnchanged)
  *             ^  \--fail--> wait backoff(attempt) (full jitter, capped) --/
  *             \------------ session closed (idle timeout, reset, seeder restart) <----------------/
  *
@@ -45,7 +46,7 @@ import org.slf4j.LoggerFactory;
  *     else SummaryGate: signature, serial > held, not expired
  *          refused --> count, lastError, WARN; keep serving what was published
  *          accepted --> target: PLANNING -> FETCHING (closures, then deltas) -> publish verbatim -> PUBLISHED
- *          failure  --> FAILED, lastError; retried after a backoff, and on every reconnect or poll
+ *          failure  --> FAILED, lastError; retried after a backoff, and on every reconnect
  * </pre>
  *
  * Thread-safe. Does not own the store or the peer client; {@link #close()} stops its own threads and session.
@@ -187,11 +188,14 @@ public final class Replicator implements AutoCloseable {
         PeerSession s = session;
         if (s != null && s.isOpen()) {
             for (String d : distributions) {
+                // ask only for a summary newer than the one being replicated, else the one served: a ~100-byte
+                // answer when nothing changed, instead of the whole summary on every poll of every node (a failed
+                // replication retries on its own backoff, not on polls)
+                Target t = targets.get(d);
                 Optional<Distribution> held = store.distribution(d);
-                if (held.isPresent() && !targets.containsKey(d)) {
-                    // nothing in progress: ask only for a summary other than the one served (a ~100-byte answer
-                    // when nothing changed, instead of the whole summary on every poll of every node)
-                    byte[] digest = PeerMessage.Summary.digest(held.get().summary(), held.get().summarySig());
+                byte[] digest = t != null ? t.message().digest()
+                        : held.map(h -> PeerMessage.Summary.digest(h.summary(), h.summarySig())).orElse(null);
+                if (digest != null) {
                     s.getSummaryIfChanged(d, digest).whenComplete((m, e) -> summaryAnswer(d, m, e));
                 } else {
                     s.getSummary(d).whenComplete((m, e) -> summaryAnswer(d, Optional.ofNullable(m), e));

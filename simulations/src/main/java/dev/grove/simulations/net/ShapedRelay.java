@@ -43,8 +43,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class ShapedRelay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ShapedRelay.class);
-    static final int HIGH_WATER = 1 << 20;
-    private static final int LOW_WATER = 256 * 1024;
+    /**
+     * Per direction of a connection: 4 MiB, as Linux's default largest TCP receive window (tcp_rmem) is 6 MiB.
+     * Above the bandwidth-delay product of the links we model (20 Mbit/s x 600 ms = 1.5 MB), so the relay's
+     * window never caps a connection below the link rate; a 1 MiB window did, at 600 ms.
+     */
+    static final int HIGH_WATER = 4 << 20;
+    private static final int LOW_WATER = 1 << 20;
 
     private final String name;
     private final InetSocketAddress target;

@@ -5,7 +5,9 @@
 # repo from nginx through a relay of the same shape, in the same run. Prints a Markdown table on stdout.
 #
 # usage: simulations/bench/wan-replication.sh
-# env:   RATE_MBIT=20  RTT_MS=40,600  DIRS="/usr/lib/python3.11 /usr/share/perl"  MAX_MB=40  NODE_HEAP=256m
+# env:   RATE_MBIT=20  RTT_MS=40,600  MAX_MB=120  NODE_HEAP=256m
+#        DIRS="/usr/sbin /usr/lib/x86_64-linux-gnu/perl /usr/share/perl /usr/lib/python3.11 /usr/share/man"
+#        (binaries, Perl and Python sources, man pages: ~18,000 objects, ~53 MB as an archive repo here)
 #        BENCH_TMP=DIR (default: mktemp -d)  KEEP=1 (keep the work dir)  GROVE_BENCH_CP=classpath
 set -euo pipefail
 
@@ -24,4 +26,5 @@ cp="${GROVE_BENCH_CP:-$here/simulations/target/lib/*:$here/simulations/target/cl
 java -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel="${GROVE_LOG_LEVEL:-info}" \
     -Dorg.slf4j.simpleLogger.logFile=System.err -cp "$cp" dev.grove.simulations.bench.WanReplicationBench \
     --work "$tmp" --rate-mbit "${RATE_MBIT:-20}" --rtt-ms "${RTT_MS:-40,600}" \
-    --dirs "${DIRS:-/usr/lib/python3.11 /usr/share/perl}" --max-mb "${MAX_MB:-40}" --node-heap "${NODE_HEAP:-256m}"
+    --dirs "${DIRS:-/usr/sbin /usr/lib/x86_64-linux-gnu/perl /usr/share/perl /usr/lib/python3.11 /usr/share/man}" \
+    --max-mb "${MAX_MB:-120}" --node-heap "${NODE_HEAP:-256m}"

@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *   java -cp CP dev.grove.simulations.bench.WanReplicationBench --work DIR [--rate-mbit 20] [--rtt-ms 40,600]
- *        [--dirs "/usr/lib/python3.11 /usr/share/perl"] [--max-mb 40] [--node-heap 256m]
+ *        [--dirs "DIR ..."] [--max-mb 120] [--node-heap 256m]
  * </pre>
  */
 public final class WanReplicationBench {
@@ -94,8 +94,9 @@ public final class WanReplicationBench {
         Path work = null;
         double rate = 20;
         List<Integer> rtts = List.of(40, 600);
-        List<Path> dirs = List.of(Path.of("/usr/lib/python3.11"), Path.of("/usr/share/perl"));
-        long maxMb = 40;
+        List<Path> dirs = Stream.of("/usr/sbin", "/usr/lib/x86_64-linux-gnu/perl", "/usr/share/perl",
+                "/usr/lib/python3.11", "/usr/share/man").map(Path::of).toList();
+        long maxMb = 120;
         String heap = "256m";
         for (int i = 0; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -143,27 +144,10 @@ public final class WanReplicationBench {
 
     private Result once(RelayLoop loop, Path up, int rttMs, long[] objs) throws Exception {
         Path runDir = work.resolve("rtt-" + rttMs);
+        // Grove first, while the machine is quiet; the stock pull (latency-bound, minutes at 600 ms) after it
         LinkShape shape = new LinkShape((long) (rateMbit * 1e6 / 8), Duration.ofMillis(rttMs / 2), 0);
-        // ---- stock: nginx through the relay ----
-        Process nginx = startNginx(runDir.resolve("nginx"), up.getParent());
-        double ostreeSeconds;
-        long ostreeWire;
-        try (ShapedRelay relay = ShapedRelay.start(loop, "nginx-wan", new InetSocketAddress("127.0.0.1",
-                nginxPort(runDir.resolve("nginx"))), shape, shape, 1)) {
-            Path client = runDir.resolve("ostree-client");
-            cli(runDir, "ostree", "init", "--mode=archive", "--repo=" + client);
-            cli(runDir, "ostree", "--repo=" + client, "remote", "add", "--no-gpg-verify", "origin",
-                    "http://127.0.0.1:" + relay.address().getPort() + "/repo");
-            long t0 = System.nanoTime();
-            cli(runDir, "ostree", "--repo=" + client, "pull", "origin", REF);
-            ostreeSeconds = (System.nanoTime() - t0) / 1e9;
-            ostreeWire = relay.bytesFromTarget();
-            LOG.info("rtt {} ms: stock ostree pull {} s, {} bytes", rttMs, ostreeSeconds, ostreeWire);
-        } finally {
-            nginx.destroy();
-            nginx.waitFor(10, TimeUnit.SECONDS);
-        }
-
+        double[] grove;
+        String groveHeap;
         // ---- grove: seeder in-process, node as a child JVM, through the relay ----
         Path seederDir = runDir.resolve("seeder");
         try (Seeder seeder = Seeder.start(SeederOptions.defaults(seederDir, new InetSocketAddress("127.0.0.1", 0)));
@@ -194,8 +178,8 @@ public final class WanReplicationBench {
                 String heap = heapInfo(node.pid());
                 LOG.info("rtt {} ms: grove {} s, {} bytes, node VmHWM {} KiB, heap {}", rttMs, groveSeconds, wire, rss,
                         heap);
-                return new Result(rttMs, rateMbit, objs[1], objs[0], groveSeconds, wire, ostreeSeconds, ostreeWire,
-                        rss, heap);
+                grove = new double[] {groveSeconds, wire, rss};
+                groveHeap = heap;
             } finally {
                 node.destroy();
                 if (!node.waitFor(30, TimeUnit.SECONDS)) {
@@ -203,6 +187,28 @@ public final class WanReplicationBench {
                 }
             }
         }
+        // ---- stock: nginx through the relay ----
+        Process nginx = startNginx(runDir.resolve("nginx"), up.getParent());
+        double ostreeSeconds;
+        long ostreeWire;
+        try (ShapedRelay relay = ShapedRelay.start(loop, "nginx-wan", new InetSocketAddress("127.0.0.1",
+                nginxPort(runDir.resolve("nginx"))), shape, shape, 1)) {
+            Path client = runDir.resolve("ostree-client");
+            cli(runDir, "ostree", "init", "--mode=archive", "--repo=" + client);
+            cli(runDir, "ostree", "--repo=" + client, "remote", "add", "--no-gpg-verify", "origin",
+                    "http://127.0.0.1:" + relay.address().getPort() + "/repo");
+            long t0 = System.nanoTime();
+            cli(runDir, "ostree", "--repo=" + client, "pull", "origin", REF);
+            ostreeSeconds = (System.nanoTime() - t0) / 1e9;
+            ostreeWire = relay.bytesFromTarget();
+            LOG.info("rtt {} ms: stock ostree pull {} s, {} bytes", rttMs, ostreeSeconds, ostreeWire);
+        } finally {
+            nginx.destroy();
+            nginx.waitFor(10, TimeUnit.SECONDS);
+        }
+
+        return new Result(rttMs, rateMbit, objs[1], objs[0], grove[0], (long) grove[1], ostreeSeconds, ostreeWire,
+                (long) grove[2], groveHeap);
     }
 
     static void print(List<Result> results, PrintStream out) {

@@ -192,6 +192,10 @@ public final class Node implements AutoCloseable {
             }
             HttpServer http = new HttpServer(HttpServerOptions.defaults(bind), store, sections, metrics,
                     fetchThrough);
+            if (status != null) {
+                ReplicationStatus s = status;
+                http.holdWhileFirstReplication(d -> s.firstReplicationInProgress(d));
+            }
             opened.add(http);
             http.start();
             httpRef.set(http);

@@ -172,6 +172,38 @@ class SiteSwarmTest {
     }
 
     @Test
+    void stockPullsStartedDuringTheFirstReplicationSucceedOnEveryNode() throws Exception {
+        // three nodes behind one shaped WAN link, so the first replication takes seconds; a stock client on each
+        // node starts its pull (gpg-verify on) while the node is still fetching: the node holds the summary
+        // request until the release is complete, then the pull succeeds byte-identical
+        long copy = f.oneCopyBytes();
+        LinkShape wan = new LinkShape(copy / 4, java.time.Duration.ofMillis(5), 0); // ~4 s for one copy
+        try (RelayLoop loop = new RelayLoop(1);
+             ShapedRelay relay = ShapedRelay.start(loop, "site-wan", f.seeder.peerAddress(), wan, wan, 1)) {
+            List<Node> group = new ArrayList<>();
+            for (int i = 1; i <= 3; i++) {
+                group.add(f.startNode("gw-" + i, SITE, relay.address(), ""));
+            }
+            SwarmFixture.awaitMesh(group);
+            f.publish();
+            List<CompletableFuture<Void>> pulls = new ArrayList<>();
+            for (Node n : group) {
+                await().atMost(WAIT).until(() -> n.replication().orElseThrow().firstReplicationInProgress(DIST)
+                        || n.store().distribution(DIST).isPresent());
+                assertTrue(n.store().distribution(DIST).isEmpty(), n.config().nodeId()
+                        + " finished before its device started (the link shaping is too fast for this test)");
+                pulls.add(CompletableFuture.runAsync(() -> stockPull(n)));
+            }
+            for (CompletableFuture<Void> p : pulls) {
+                p.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            }
+            for (Node n : group) {
+                f.awaitConverged(n);
+            }
+        }
+    }
+
+    @Test
     void aLateJoinerTakesEverythingFromItsPeers() throws Exception {
         List<Node> group = startSite(3);
         f.publish();

@@ -119,7 +119,7 @@ final class SwarmFixture implements AutoCloseable {
 
     /**
      * A node whose seeder address is {@code wan} (a relay in front of the seeder's peer port), with {@code toml}
-     * appended to the enrolled node.toml.
+     * (may be empty) appended to the enrolled node.toml.
      */
     Node startNode(String id, String site, InetSocketAddress wan, String toml) throws IOException {
         extraToml = toml;

@@ -57,6 +57,7 @@ public final class HttpServer implements AutoCloseable {
     private ChannelGroup channels;
     private Channel serverChannel;
     private volatile InetSocketAddress bound;
+    private java.util.function.Predicate<String> firstReplication = d -> false;
 
     public HttpServer(HttpServerOptions options, ObjectStore store) {
         this(options, store, List.of(), List.of());
@@ -85,6 +86,15 @@ public final class HttpServer implements AutoCloseable {
         this.fetchThrough = fetchThrough;
     }
 
+    /**
+     * Which distributions are in their first replication: until one is published, a device's summary and ref
+     * requests for it wait (bounded) instead of failing (see {@code docs/http.md}). Call before {@link #start()}.
+     */
+    public HttpServer holdWhileFirstReplication(java.util.function.Predicate<String> inProgress) {
+        this.firstReplication = Objects.requireNonNull(inProgress, "inProgress");
+        return this;
+    }
+
     /** Binds and returns once the port is open; the address is then {@link #boundAddress()}. */
     public synchronized HttpServer start() {
         if (state != State.NEW) {
@@ -106,6 +116,7 @@ public final class HttpServer implements AutoCloseable {
         StatusReport status = new StatusReport(store, () -> bound, statusSources);
         RouteResolver resolver = new RouteResolver(store, status, metrics, metricsSources, fetchThrough, blocking,
                 new HotObjects(options.hotObjectBytes()));
+        resolver.firstReplication(firstReplication);
         HttpChannelInitializer init = new HttpChannelInitializer(options, options.tls().orElse(null),
                 new ConnectionTracker(metrics, channels), resolver, blocking, metrics);
         try {

@@ -22,12 +22,16 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.zip.CRC32C;
 
 /**
@@ -42,6 +46,12 @@ import java.util.zip.CRC32C;
  *
  * <p>With a {@link FetchThrough}, an object absent from the store is fetched through instead of answered 404: the
  * reply is then {@link Reply.Body.Awaited}, decided once the object's size (or, for metadata, the object) is there.
+ *
+ * <p>While a distribution's first replication runs (nothing of it served yet), {@code config} is answered and a
+ * device's request for its {@code summary}, {@code summary.sig} or a ref is held, up to
+ * {@link #FIRST_PUBLICATION_HOLD}, until the distribution is published: a pull started during the first
+ * replication then succeeds instead of failing on a 404, and still no ref is served before its closure is
+ * complete. At most {@link #MAX_HELD} requests are held at once; more, or a hold that runs out, are 404.
  */
 final class RouteResolver {
     static final byte[] CONFIG = "[core]\nrepo_version=1\nmode=archive-z2\nindexed-deltas=true\n"
@@ -49,8 +59,15 @@ final class RouteResolver {
     private static final String OCTETS = "application/octet-stream";
     private static final String TEXT = "text/plain; charset=utf-8";
 
+    /** Longest a request waits for a distribution's first publication (below the 30 s clients give a silent link). */
+    static final Duration FIRST_PUBLICATION_HOLD = Duration.ofSeconds(20);
+    static final int MAX_HELD = 1024;
+    private static final long HOLD_POLL_MILLIS = 200;
+
     private final ObjectStore store;
     private final StatusReport status;
+    private volatile Predicate<String> firstReplication = d -> false;
+    private final AtomicInteger held = new AtomicInteger();
     private final HttpMetrics metrics;
     private final List<MetricsSource> metricsSources;
     private final FetchThrough fetchThrough;
@@ -110,7 +127,69 @@ final class RouteResolver {
         return null;
     }
 
+    /** Which distributions are in their first replication (see the class comment). */
+    void firstReplication(Predicate<String> inProgress) {
+        this.firstReplication = Objects.requireNonNull(inProgress, "inProgress");
+    }
+
+    /**
+     * For a distribution not served yet: null when the request is decided as usual (404), else the reply that
+     * waits for its first publication (config at once).
+     */
+    private Reply beforeFirstPublication(Route route, RequestInfo req, String distribution) {
+        if (!firstReplication.test(distribution) || store.distribution(distribution).isPresent()) {
+            return null;
+        }
+        if (route instanceof Route.Config) {
+            return config(req);
+        }
+        if (held.incrementAndGet() > MAX_HELD) {
+            held.decrementAndGet();
+            return null;
+        }
+        CompletableFuture<Reply> next = new CompletableFuture<>();
+        next.whenComplete((r, t) -> held.decrementAndGet());
+        awaitPublication(route, req, distribution, System.nanoTime() + FIRST_PUBLICATION_HOLD.toNanos(), next);
+        return new Reply(HttpResponseStatus.OK, new DefaultHttpHeaders(), new Reply.Body.Awaited(next), false);
+    }
+
+    private void awaitPublication(Route route, RequestInfo req, String distribution, long deadline,
+                                  CompletableFuture<Reply> next) {
+        try {
+            CompletableFuture.delayedExecutor(HOLD_POLL_MILLIS, TimeUnit.MILLISECONDS, blocking).execute(() -> {
+                try {
+                    if (store.distribution(distribution).isPresent()) {
+                        next.complete(resolveNow(route, req));
+                    } else if (System.nanoTime() - deadline > 0 || !firstReplication.test(distribution)) {
+                        next.completeExceptionally(notFound("distribution " + distribution
+                                + " (its first replication did not finish within the hold)"));
+                    } else {
+                        awaitPublication(route, req, distribution, deadline, next);
+                    }
+                } catch (Throwable t) {
+                    next.completeExceptionally(t);
+                }
+            });
+        } catch (RuntimeException e) {
+            next.completeExceptionally(e);
+        }
+    }
+
     Reply resolve(Route route, RequestInfo req) throws IOException {
+        String waiting = route instanceof Route.Config c ? c.distribution()
+                : route instanceof Route.Summary s ? s.distribution()
+                : route instanceof Route.SummarySig s ? s.distribution()
+                : route instanceof Route.Ref r ? r.distribution() : null;
+        if (waiting != null) {
+            Reply r = beforeFirstPublication(route, req, waiting);
+            if (r != null) {
+                return r;
+            }
+        }
+        return resolveNow(route, req);
+    }
+
+    private Reply resolveNow(Route route, RequestInfo req) throws IOException {
         if (route instanceof Route.Status) {
             return bytes(req, status.render(), new Representation("application/json", 0, null, -1, "no-store", false));
         }

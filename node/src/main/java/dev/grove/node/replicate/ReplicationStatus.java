@@ -121,6 +121,12 @@ public final class ReplicationStatus {
                 objectsRejected.get(), refusedTotal, list);
     }
 
+    /** True while {@code name} is being replicated and nothing of it was ever served (planning or fetching). */
+    public boolean firstReplicationInProgress(String name) {
+        return distribution(name).map(p -> p.servedSerial() == null
+                && (p.state() == State.PLANNING || p.state() == State.FETCHING)).orElse(false);
+    }
+
     /** One distribution's progress, if it is mirrored. */
     public Optional<DistributionProgress> distribution(String name) {
         return Optional.ofNullable(progress.get(name)).map(Progress::snapshot);

@@ -155,6 +155,45 @@ class HttpServerTest {
     }
 
     @Test
+    void summaryRequestsDuringTheFirstReplicationWaitForThePublication() throws Exception {
+        Path d2 = dir.resolve("first");
+        java.util.Set<String> replicating = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        replicating.add("r");
+        try (RocksObjectStore s2 = RocksObjectStore.open(d2, Clock.systemUTC());
+             HttpServer srv = new HttpServer(HttpServerOptions.defaults(new InetSocketAddress("127.0.0.1", 0)), s2)
+                     .holdWhileFirstReplication(replicating::contains).start()) {
+            String base = "http://127.0.0.1:" + srv.boundAddress().getPort() + "/repos/";
+            // config is answered at once; summary, its signature and a ref wait for the publication
+            var config = client.send(HttpRequest.newBuilder(URI.create(base + "r/config")).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, config.statusCode());
+            var summary = client.sendAsync(HttpRequest.newBuilder(URI.create(base + "r/summary")).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            var sig = client.sendAsync(HttpRequest.newBuilder(URI.create(base + "r/summary.sig")).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            var ref = client.sendAsync(HttpRequest.newBuilder(URI.create(base + "r/refs/heads/test/ref")).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            // another distribution, or one not being replicated, is 404 at once
+            assertEquals(404, client.send(HttpRequest.newBuilder(URI.create(base + "other/summary")).build(),
+                    HttpResponse.BodyHandlers.ofByteArray()).statusCode());
+            assertFalse(summary.isDone() || sig.isDone() || ref.isDone(), "held until the publication");
+            Distribution published = fx.publishInto(s2, "r", Optional.of(SIG));
+            assertEquals(200, summary.get(30, TimeUnit.SECONDS).statusCode());
+            assertArrayEquals(published.summary(), summary.get().body());
+            assertArrayEquals(SIG, sig.get(30, TimeUnit.SECONDS).body());
+            assertEquals(fx.second + "\n", new String(ref.get(30, TimeUnit.SECONDS).body(),
+                    StandardCharsets.US_ASCII));
+            // a replication that ends without a publication (it failed) releases the held requests with 404
+            replicating.add("r2");
+            var never = client.sendAsync(HttpRequest.newBuilder(URI.create(base + "r2/summary")).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertFalse(never.isDone(), "held while r2 replicates");
+            replicating.remove("r2");
+            assertEquals(404, never.get(30, TimeUnit.SECONDS).statusCode());
+        }
+    }
+
+    @Test
     void refsHeadsServeTheCommitHexWithNewline() throws Exception {
         var r = get("/repos/demo/refs/heads/test/ref");
         assertEquals(200, r.statusCode());

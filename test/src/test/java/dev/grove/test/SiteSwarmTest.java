@@ -218,6 +218,10 @@ class SiteSwarmTest {
         long metadata = f.metadataBytes();
         assertTrue(forLate <= metadata, "seeder sent " + forLate + " object bytes for the late joiner (metadata is "
                 + metadata + ")");
+        // its own counters tell the two links apart: the content came over the LAN
+        var counted = late.replication().orElseThrow();
+        assertTrue(counted.wanBytesIn() <= metadata, "WAN bytes counted " + counted.wanBytesIn());
+        assertTrue(counted.lanBytesIn() >= f.oneCopyBytes() - metadata, "LAN bytes counted " + counted.lanBytesIn());
     }
 
     @Test

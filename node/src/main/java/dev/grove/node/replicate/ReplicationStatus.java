@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * "replication": {
  *   "seeder": "127.0.0.1:7410", "connected": true, "connects": 1,
- *   "wanBytesIn": 123, "objectsVerified": 10, "objectsRejected": 0, "summariesRefused": 0,
+ *   "wanBytesIn": 123, "lanBytesIn": 456, "objectsVerified": 10, "objectsRejected": 0, "summariesRefused": 0,
  *   "distributions": [ {
  *     "name": "fedora-iot", "state": "PUBLISHED",          IDLE | PLANNING | FETCHING | PUBLISHED | REFUSED | FAILED
  *     "servedSerial": 2, "servedCommits": { "ref": "commit" },
@@ -45,14 +45,15 @@ public final class ReplicationStatus {
     }
 
     /** The whole section. */
-    public record Snapshot(String seeder, boolean connected, long connects, long wanBytesIn, long objectsVerified,
-                           long objectsRejected, long summariesRefused, List<DistributionProgress> distributions) {
+    public record Snapshot(String seeder, boolean connected, long connects, long wanBytesIn, long lanBytesIn,
+                           long objectsVerified, long objectsRejected, long summariesRefused, List<DistributionProgress> distributions) {
     }
 
     private final Clock clock;
     private final String seeder;
     private final Map<String, Progress> progress = new ConcurrentHashMap<>();
     private final AtomicLong wanBytesIn = new AtomicLong();
+    private final AtomicLong lanBytesIn = new AtomicLong();
     private final AtomicLong objectsVerified = new AtomicLong();
     private final AtomicLong objectsRejected = new AtomicLong();
     private final Map<SummaryGate.Reason, AtomicLong> refused = new EnumMap<>(SummaryGate.Reason.class);
@@ -85,6 +86,11 @@ public final class ReplicationStatus {
         wanBytesIn.addAndGet(n);
     }
 
+    /** Object bytes received from site peers during a replication (never counted as WAN). */
+    void lanBytes(long n) {
+        lanBytesIn.addAndGet(n);
+    }
+
     void verified() {
         objectsVerified.incrementAndGet();
     }
@@ -99,6 +105,10 @@ public final class ReplicationStatus {
 
     public long wanBytesIn() {
         return wanBytesIn.get();
+    }
+
+    public long lanBytesIn() {
+        return lanBytesIn.get();
     }
 
     public long objectsVerified() {
@@ -117,7 +127,8 @@ public final class ReplicationStatus {
         List<DistributionProgress> list = new ArrayList<>();
         new TreeMap<>(progress).values().forEach(p -> list.add(p.snapshot()));
         long refusedTotal = refused.values().stream().mapToLong(AtomicLong::get).sum();
-        return new Snapshot(seeder, connected, connects.get(), wanBytesIn.get(), objectsVerified.get(),
+        return new Snapshot(seeder, connected, connects.get(), wanBytesIn.get(), lanBytesIn.get(),
+                objectsVerified.get(),
                 objectsRejected.get(), refusedTotal, list);
     }
 
@@ -136,6 +147,8 @@ public final class ReplicationStatus {
     public void appendPrometheus(StringBuilder out) {
         family(out, "grove_wan_bytes_in_total", "Bytes of objects and delta files received from the seeder",
                 wanBytesIn.get());
+        family(out, "grove_lan_bytes_in_total", "Bytes of objects received from site peers while replicating",
+                lanBytesIn.get());
         family(out, "grove_objects_verified_total", "Objects received, verified and stored", objectsVerified.get());
         family(out, "grove_objects_rejected_total", "Objects received that failed verification",
                 objectsRejected.get());

@@ -75,12 +75,20 @@ final class StoreReceiver implements ObjectReceiver {
     private long openSince;
     private CompletableFuture<Void> committing = CompletableFuture.completedFuture(null);
     private boolean finished;
+    private final java.util.function.LongConsumer received;
 
     StoreReceiver(ObjectStore store, Path partialDir, ReplicationStatus status, ReplicationStatus.Progress progress) {
+        this(store, partialDir, status, progress, false);
+    }
+
+    /** {@code fromSitePeer}: what arrives is counted as LAN bytes, not WAN bytes. */
+    StoreReceiver(ObjectStore store, Path partialDir, ReplicationStatus status, ReplicationStatus.Progress progress,
+                  boolean fromSitePeer) {
         this.store = store;
         this.partialDir = partialDir;
         this.status = status;
         this.progress = progress;
+        this.received = fromSitePeer ? status::lanBytes : status::wanBytes;
     }
 
     /** Where a large object's received prefix is kept. */
@@ -102,7 +110,7 @@ final class StoreReceiver implements ObjectReceiver {
     public synchronized void onChunk(PeerMessage.ObjectChunk chunk, InputStream data) throws IOException {
         if (finished) {
             // the request already ended (failed): what still arrives is dropped, a later request asks again
-            status.wanBytes(data.transferTo(OutputStream.nullOutputStream()));
+            received.accept(data.transferTo(OutputStream.nullOutputStream()));
             return;
         }
         Optional<ObjectId> target = chunk.object();
@@ -119,7 +127,7 @@ final class StoreReceiver implements ObjectReceiver {
             endedObjects++;
         }
         if (chunk.offset() == 0 && chunk.last()) {
-            status.wanBytes(chunk.totalSize());
+            received.accept(chunk.totalSize());
             progress.bytes(chunk.totalSize());
             stage(id, data, chunk.totalSize());
             return;
@@ -137,12 +145,12 @@ final class StoreReceiver implements ObjectReceiver {
                             + " but the partial holds " + have + " bytes"));
                 }
                 Files.deleteIfExists(partial);
-                status.wanBytes(data.transferTo(OutputStream.nullOutputStream()));
+                received.accept(data.transferTo(OutputStream.nullOutputStream()));
                 return;
             }
         }
         if (rejected.contains(id)) {
-            status.wanBytes(data.transferTo(OutputStream.nullOutputStream()));
+            received.accept(data.transferTo(OutputStream.nullOutputStream()));
             return;
         }
         long n;
@@ -150,7 +158,7 @@ final class StoreReceiver implements ObjectReceiver {
                 StandardOpenOption.APPEND)) {
             n = data.transferTo(out);
         }
-        status.wanBytes(n);
+        received.accept(n);
         progress.bytes(n);
         if (chunk.last()) {
             try (InputStream in = Files.newInputStream(partial)) {

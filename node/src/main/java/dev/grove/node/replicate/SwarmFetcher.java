@@ -252,7 +252,7 @@ final class SwarmFetcher {
             List<Batch> mine = new ArrayList<>();
             for (int from = 0; from < ids.size(); from += limits.batchObjects()) {
                 Batch b = new Batch(s, List.copyOf(ids.subList(from, Math.min(ids.size(), from + limits.batchObjects()))),
-                        new StoreReceiver(store, partialDir, status, progress));
+                        new StoreReceiver(store, partialDir, status, progress, true));
                 mine.add(b);
                 batches.add(b);
             }

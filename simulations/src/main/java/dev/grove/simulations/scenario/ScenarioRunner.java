@@ -370,10 +370,10 @@ public final class ScenarioRunner {
             fsck.forEach(p -> problems.add("node " + n.name() + ": fsck: " + p));
             Double at = convergedAt.get(n.name());
             nodeReports.add(new RunReport.NodeReport(n.name(), n.site(), n.running(), converged,
-                    n.servedCommit(DISTRIBUTION, scenario.release().ref()), at, n.wanBytes(), n.verified(),
+                    n.servedCommit(DISTRIBUTION, scenario.release().ref()), at, n.payloadBytes(), n.verified(),
                     n.rejected(), refetched, n.connects(), n.starts(), fsck));
             long[] acc = perSite.computeIfAbsent(n.site(), s -> new long[4]);
-            acc[0] += n.wanBytes();
+            acc[0] += n.payloadBytes();
             acc[1] += n.lanBytes();
             acc[2] += refetched;
             acc[3] += n.connects() > n.starts() ? n.connects() - n.starts() : 0;

@@ -33,7 +33,7 @@ final class SimNode {
     private Node node;
     private LanDirectory lanDirectory;
     private int starts;
-    private long pastWanBytes;
+    private long pastPayloadBytes;
     private long pastVerified;
     private long pastRejected;
     private long pastConnects;
@@ -94,7 +94,7 @@ final class SimNode {
             return;
         }
         node.replication().ifPresent(s -> {
-            pastWanBytes += s.wanBytesIn();
+            pastPayloadBytes += s.wanBytesIn() + s.lanBytesIn();
             pastVerified += s.objectsVerified();
             pastRejected += s.objectsRejected();
             pastConnects += s.snapshot().connects();
@@ -133,8 +133,10 @@ final class SimNode {
                 .map(d -> d.servedCommits().getOrDefault(ref, "")).orElse("");
     }
 
-    synchronized long wanBytes() {
-        return pastWanBytes + (node == null ? 0 : node.replication().map(ReplicationStatus::wanBytesIn).orElse(0L));
+    synchronized long payloadBytes() {
+        // payload received, from the seeder and from site peers (each object once per node, whatever its source)
+        return pastPayloadBytes + (node == null ? 0 : node.replication().map(s -> s.wanBytesIn() + s.lanBytesIn())
+                .orElse(0L));
     }
 
     synchronized long verified() {

@@ -220,7 +220,7 @@ public final class Node implements AutoCloseable {
                 replicatorRef.set(replicator);
                 if (mesh != null) {
                     replicator.withSitePeers(mesh);
-                    mesh.onSummary(replicator::offer);
+                    mesh.onSummary(replicator::offerFromPeer);
                 }
             }
             if (mesh != null) {

@@ -300,6 +300,71 @@ class SiteSwarmTest {
         }
     }
 
+    @Test
+    void aLaggingPeersOlderSummaryRaisesNoRollbackAlarm() throws Exception {
+        List<Node> group = startSite(2);
+        f.publish();
+        for (Node n : group) {
+            f.awaitConverged(n);
+        }
+        var v1 = group.get(0).store().distribution(DIST).orElseThrow();
+        PeerMessage.Summary old = new PeerMessage.Summary(0, DIST, v1.summary(), v1.summarySig(), 1);
+        f.service.republish(DIST); // serial 2, same commit
+        byte[] newer = f.seeder.store().distribution(DIST).orElseThrow().summary();
+        for (Node n : group) {
+            await().atMost(WAIT).until(() -> java.util.Arrays.equals(newer,
+                    n.store().distribution(DIST).orElseThrow().summary()));
+        }
+        // a peer that still passes on serial 1 (it lags) joins: the others ask it for its summary when they meet it
+        AtomicInteger asked = new AtomicInteger();
+        Node lagging = f.startNode("gw-9", SITE, d -> d, o -> o.withServeDecorator(h -> new Lagging(h, old, asked)));
+        SwarmFixture.awaitMesh(List.of(group.get(0), group.get(1), lagging));
+        await().atMost(WAIT).until(() -> asked.get() >= group.size());
+        f.awaitConverged(lagging);
+        for (Node n : group) {
+            assertEquals(0, n.replication().orElseThrow().summariesRefused(
+                    dev.grove.node.replicate.SummaryGate.Reason.ROLLBACK), n.config().nodeId()
+                    + " counted a lagging peer's summary as a rollback");
+            assertTrue(java.util.Arrays.equals(newer, n.store().distribution(DIST).orElseThrow().summary()));
+        }
+    }
+
+    /** Passes on a fixed (older) summary to the peers that ask; everything else as the node's own handler. */
+    private record Lagging(PeerRequestHandler delegate, PeerMessage.Summary old, AtomicInteger asked)
+            implements PeerRequestHandler {
+        @Override
+        public Optional<PeerMessage.Summary> summary(PeerIdentity peer, String distribution) {
+            asked.incrementAndGet();
+            return Optional.of(old);
+        }
+
+        @Override
+        public Optional<Path> object(PeerIdentity peer, ObjectId id) {
+            return delegate.object(peer, id);
+        }
+
+        @Override
+        public Optional<Path> file(PeerIdentity peer, String relativePath) {
+            return delegate.file(peer, relativePath);
+        }
+
+        @Override
+        public boolean[] have(PeerIdentity peer, List<ObjectId> ids) {
+            return delegate.have(peer, ids);
+        }
+
+        @Override
+        public AutoCloseable subscribe(PeerIdentity peer, List<String> distributions,
+                                       java.util.function.Consumer<PeerMessage.Summary> push) {
+            return delegate.subscribe(peer, distributions, push);
+        }
+
+        @Override
+        public void inventory(PeerIdentity peer, PeerMessage.Inventory inventory) {
+            delegate.inventory(peer, inventory);
+        }
+    }
+
     /** Serves every content object with one byte flipped (a copy per request). */
     private record Corrupting(PeerRequestHandler delegate, Path scratch, AtomicInteger served)
             implements PeerRequestHandler {

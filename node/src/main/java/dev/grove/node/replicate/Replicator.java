@@ -224,6 +224,29 @@ public final class Replicator implements AutoCloseable {
     }
 
     /**
+     * A summary a site peer passed on. One whose serial is not above what is served or being fetched here is
+     * dropped quietly: a peer that lags behind is not a rollback attempt, and counting it as a refused summary
+     * would raise alarms for nothing. A newer one goes to {@link #offer} (the gate checks it as the seeder's).
+     */
+    public void offerFromPeer(PeerMessage.Summary summary) {
+        Objects.requireNonNull(summary, "summary");
+        OptionalLong serial = SummaryGate.serialOf(summary.summary());
+        String d = summary.distribution();
+        long current = store.distribution(d).map(h -> SummaryGate.serialOf(h.summary()).orElse(Long.MIN_VALUE))
+                .orElse(Long.MIN_VALUE);
+        Target t = targets.get(d);
+        if (t != null) {
+            current = Math.max(current, t.serial());
+        }
+        if (serial.isPresent() && serial.getAsLong() <= current) {
+            LOG.debug("distribution {}: a peer's summary serial {} is not newer than {}; ignored", d,
+                    serial.getAsLong(), current);
+            return;
+        }
+        offer(summary);
+    }
+
+    /**
      * Hands a summary to the worker as if the seeder had pushed it (the gate decides). Newest offer per
      * distribution wins while the worker is busy.
      */

@@ -13,6 +13,7 @@ import dev.grove.node.http.HttpServer;
 import dev.grove.node.http.HttpServerOptions;
 import dev.grove.node.http.MetricsSource;
 import dev.grove.node.http.StatusSource;
+import dev.grove.node.peer.LinkShaper;
 import dev.grove.node.peer.PeerClient;
 import dev.grove.node.peer.PeerOptions;
 import dev.grove.node.peer.PeerRequestHandler;
@@ -76,11 +77,13 @@ public final class Node implements AutoCloseable {
     private final SiteMesh mesh;
     private final PeerClient lanClient;
     private final FetchThrough fetchThrough;
+    private final List<LinkShaper> shapers;
     private boolean closed;
 
     private Node(NodeConfig config, RocksObjectStore store, PeerServer peerServer, StoreRequestHandler handler,
                  HttpServer http, PeerClient client, Replicator replicator, ReplicationStatus status, SiteMesh mesh,
-                 PeerClient lanClient, FetchThrough fetchThrough) {
+                 PeerClient lanClient, FetchThrough fetchThrough, List<LinkShaper> shapers) {
+        this.shapers = shapers;
         this.mesh = mesh;
         this.lanClient = lanClient;
         this.fetchThrough = fetchThrough;
@@ -127,6 +130,12 @@ public final class Node implements AutoCloseable {
             Revocations revocations = new Revocations();
             PeerOptions peerOptions = PeerOptions.forNode(config, revocations);
             StoreRequestHandler handler = new StoreRequestHandler(store);
+            // one shaper per link, shared by all its connections both ways: the LAN one by the peer server (peers
+            // that connect here) and the LAN client (peers this node connects to); unlimited ones still count
+            LinkShaper lanShaper = new LinkShaper("lan", config.lan().rateLimit().bytesPerSecond());
+            opened.add(lanShaper);
+            LinkShaper wanShaper = new LinkShaper("wan", config.wan().rateLimit().bytesPerSecond());
+            opened.add(wanShaper);
             SiteMesh mesh = null;
             PeerRequestHandler serving = handler;
             if (swarm.enabled()) {
@@ -137,7 +146,7 @@ public final class Node implements AutoCloseable {
                 serving = new SiteGuard(swarm.serveDecorator().apply(handler), mesh);
             }
             PeerServer peerServer = new PeerServer(peerOptions, serving,
-                    mesh == null ? PeerSessionListener.NONE : mesh).start();
+                    mesh == null ? PeerSessionListener.NONE : mesh, lanShaper).start();
             opened.add(peerServer);
             InetSocketAddress peerBound = peerServer.boundAddress();
 
@@ -157,6 +166,17 @@ public final class Node implements AutoCloseable {
             sections.add(StatusSource.of("peer", () -> new PeerStatus(peerBound.getAddress().getHostAddress(),
                     peerBound.getPort(), peerServer.sessions().size())));
             List<MetricsSource> metrics = new ArrayList<>();
+            metrics.add(out -> {
+                out.append("# HELP grove_link_bytes_total Bytes on the wire of peer connections, per link and way\n");
+                out.append("# TYPE grove_link_bytes_total counter\n");
+                for (LinkShaper l : List.of(lanShaper, wanShaper)) {
+                    String link = l == lanShaper ? "lan" : "wan";
+                    out.append("grove_link_bytes_total{link=\"").append(link).append("\",direction=\"in\"} ")
+                            .append(l.bytesRead()).append('\n');
+                    out.append("grove_link_bytes_total{link=\"").append(link).append("\",direction=\"out\"} ")
+                            .append(l.bytesWritten()).append('\n');
+                }
+            });
             metrics.add(out -> {
                 HttpServer h = httpRef.get();
                 long sent = h == null ? 0 : h.metrics().snapshot().bytesSent();
@@ -207,12 +227,11 @@ public final class Node implements AutoCloseable {
             PeerOptions clientOptions = peerOptions.withListen(HostPort.of(peerBound.getAddress().getHostAddress(),
                     peerBound.getPort()));
             if (mesh != null) {
-                lanClient = new PeerClient(clientOptions, serving, mesh, config.lan().rateLimit().bytesPerSecond());
+                lanClient = new PeerClient(clientOptions, serving, mesh, lanShaper);
                 opened.add(lanClient);
             }
             if (replicate) {
-                client = new PeerClient(clientOptions, handler, PeerSessionListener.NONE,
-                        config.wan().rateLimit().bytesPerSecond());
+                client = new PeerClient(clientOptions, handler, PeerSessionListener.NONE, wanShaper);
                 opened.add(client);
                 replicator = new Replicator(store, client, config.seeder().address().get(),
                         config.mirror().distributions(), gate, status, replication, handler::published);
@@ -236,7 +255,7 @@ public final class Node implements AutoCloseable {
                     replicate ? "mirroring " + config.mirror().distributions() + " from "
                             + config.seeder().address().get() : "serving the store only (no seeder or mirror set)");
             return new Node(config, store, peerServer, handler, http, client, replicator, status, mesh, lanClient,
-                    fetchThrough);
+                    fetchThrough, List.of(lanShaper, wanShaper));
         } catch (RuntimeException e) {
             closeAll(opened);
             throw e;
@@ -304,7 +323,7 @@ public final class Node implements AutoCloseable {
             return;
         }
         closed = true;
-        List<AutoCloseable> parts = new ArrayList<>();
+        List<AutoCloseable> parts = new ArrayList<>(shapers); // closed last: after every connection using them
         parts.add(store);
         parts.add(peerServer);
         if (mesh != null) {

@@ -222,6 +222,13 @@ class SiteSwarmTest {
         var counted = late.replication().orElseThrow();
         assertTrue(counted.wanBytesIn() <= metadata, "WAN bytes counted " + counted.wanBytesIn());
         assertTrue(counted.lanBytesIn() >= f.oneCopyBytes() - metadata, "LAN bytes counted " + counted.lanBytesIn());
+        // on the wire: every LAN connection, opened by the joiner or by its peers, passes the one LAN shaper
+        assertTrue(metric(late, "grove_link_bytes_total{link=\"lan\",direction=\"in\"}") >= counted.lanBytesIn());
+        long servedOut = 0;
+        for (Node n : group) {
+            servedOut += metric(n, "grove_link_bytes_total{link=\"lan\",direction=\"out\"}");
+        }
+        assertTrue(servedOut >= counted.lanBytesIn(), "LAN bytes out of the peers " + servedOut);
     }
 
     @Test
@@ -464,6 +471,18 @@ class SiteSwarmTest {
             throw new AssertionError(e);
         }
         return ok;
+    }
+
+    /** One series of {@code n}'s {@code /metrics}. */
+    private static long metric(Node n, String series) throws IOException, InterruptedException {
+        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + n.httpAddress().getPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        for (String line : body.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Long.parseLong(line.substring(series.length() + 1).trim());
+            }
+        }
+        throw new AssertionError(series + " not in /metrics of " + n.config().nodeId() + ":\n" + body);
     }
 
     private void stockPull(Node n) {

@@ -5,7 +5,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.handler.traffic.ChannelTrafficShapingHandler;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
@@ -13,7 +12,7 @@ import java.util.function.IntSupplier;
  * The one place that builds a peer connection's pipeline, for both server and client channels:
  *
  * <pre>
- *   ChannelTrafficShapingHandler              when a read rate limit is set (client to the seeder)
+ *   LinkShaper's GlobalTrafficShapingHandler  when the link is shaped (shared by all its channels, both ways)
  *   SslHandler (mutual TLS, fleet CA)         when TLS is configured
  *   FrameDecoder (bounded by maxFrameBytes)   per channel
  *   FrameEncoder                              shared
@@ -31,18 +30,18 @@ final class PeerChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final boolean server;
     private final IntSupplier peerPort;
     private final FrameEncoder encoder;
-    private final long readBytesPerSecond;
+    private final LinkShaper shaper;
 
     PeerChannelInitializer(PeerOptions options, PeerRuntime runtime, PeerRequestHandler handler,
                            PeerSessionListener listener, boolean server, IntSupplier peerPort) {
-        this(options, runtime, handler, listener, server, peerPort, 0);
+        this(options, runtime, handler, listener, server, peerPort, null);
     }
 
-    /** @param readBytesPerSecond inbound rate limit of each channel (a WAN link); 0: unlimited */
+    /** @param shaper the link's shaper, shared with its other channels; null: not shaped */
     PeerChannelInitializer(PeerOptions options, PeerRuntime runtime, PeerRequestHandler handler,
                            PeerSessionListener listener, boolean server, IntSupplier peerPort,
-                           long readBytesPerSecond) {
-        this.readBytesPerSecond = readBytesPerSecond;
+                           LinkShaper shaper) {
+        this.shaper = shaper;
         this.options = options;
         this.runtime = runtime;
         this.handler = handler;
@@ -56,9 +55,9 @@ final class PeerChannelInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         ChannelPipeline p = ch.pipeline();
-        if (readBytesPerSecond > 0) {
+        if (shaper != null) {
             // under TLS: shapes the bytes that cross the link, not the decrypted ones
-            p.addLast("shaping", new ChannelTrafficShapingHandler(0, readBytesPerSecond, 250));
+            p.addLast("shaping", shaper.handler());
         }
         if (ssl != null) {
             p.addLast("tls", ssl.newHandler(ch.alloc()));

@@ -36,26 +36,24 @@ public final class PeerClient implements AutoCloseable {
      * @param listener told of sessions opening and closing
      */
     public PeerClient(PeerOptions options, PeerRequestHandler handler, PeerSessionListener listener) {
-        this(options, handler, listener, 0);
+        this(options, handler, listener, null);
     }
 
     /**
-     * As {@link #PeerClient(PeerOptions, PeerRequestHandler, PeerSessionListener)}, limiting what each connection
-     * reads to {@code readBytesPerSecond} (a WAN rate limit; 0: unlimited). The limit also slows the sender: the
-     * channel stops reading, so TCP flow control pushes back.
+     * As {@link #PeerClient(PeerOptions, PeerRequestHandler, PeerSessionListener)}, with every connection going
+     * through {@code shaper} (a rate limit for the whole link, both ways, shared with whatever else uses it; null:
+     * unlimited). Not owned: close it after this client. The limit also slows the sender: a channel over it stops
+     * reading, so TCP flow control pushes back.
      */
     public PeerClient(PeerOptions options, PeerRequestHandler handler, PeerSessionListener listener,
-                      long readBytesPerSecond) {
-        if (readBytesPerSecond < 0) {
-            throw new IllegalArgumentException("readBytesPerSecond: " + readBytesPerSecond + " (expected: >= 0)");
-        }
+                      LinkShaper shaper) {
         this.options = Objects.requireNonNull(options, "options");
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(listener, "listener");
         this.runtime = new PeerRuntime(options, "grove-peer-client");
         this.channels = new DefaultChannelGroup("grove-peer-client", GlobalEventExecutor.INSTANCE);
         PeerChannelInitializer init = new PeerChannelInitializer(options, runtime, handler, listener, false,
-                () -> options.listen().port(), readBytesPerSecond);
+                () -> options.listen().port(), shaper);
         this.bootstrap = new Bootstrap()
                 .group(runtime.group)
                 .channel(runtime.clientChannel)

@@ -34,6 +34,7 @@ public final class PeerServer implements AutoCloseable {
     private final PeerOptions options;
     private final PeerRequestHandler handler;
     private final PeerSessionListener listener;
+    private final LinkShaper shaper;
     private final Set<PeerSession> sessions = ConcurrentHashMap.newKeySet();
     private State state = State.NEW;
     private PeerRuntime runtime;
@@ -46,9 +47,19 @@ public final class PeerServer implements AutoCloseable {
     }
 
     public PeerServer(PeerOptions options, PeerRequestHandler handler, PeerSessionListener listener) {
+        this(options, handler, listener, null);
+    }
+
+    /**
+     * With every accepted connection going through {@code shaper} (the link's rate limit, shared with the clients
+     * on the same link; null: unlimited). Not owned: close it after this server.
+     */
+    public PeerServer(PeerOptions options, PeerRequestHandler handler, PeerSessionListener listener,
+                      LinkShaper shaper) {
         this.options = Objects.requireNonNull(options, "options");
         this.handler = Objects.requireNonNull(handler, "handler");
         this.listener = Objects.requireNonNull(listener, "listener");
+        this.shaper = shaper;
     }
 
     /** Binds and returns once the port is open; see {@link #boundAddress()}. */
@@ -73,7 +84,7 @@ public final class PeerServer implements AutoCloseable {
             }
         };
         PeerChannelInitializer init = new PeerChannelInitializer(options, runtime, handler, tracking, true,
-                () -> bound == null ? options.listen().port() : bound.getPort());
+                () -> bound == null ? options.listen().port() : bound.getPort(), shaper);
         try {
             serverChannel = new ServerBootstrap()
                     .group(runtime.group)

@@ -36,11 +36,13 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -57,10 +59,12 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * What the scenario format says that is run here: sites, nodes per site, WAN rate (tc tbf), latency and loss (the
- * relay), the release and its versions, and {@code publish} events at their times. Other timeline actions (crash,
- * restart, join, cut_wan, restore_wan, devices) and the LAN shape are not run in this mode: they are reported as
- * skipped; LAN bytes are not measured. Namespaces are removed at the end, on failure and on Ctrl-C. One run at a
- * time per machine (every run puts 198.18.K.1 on a root-namespace veth). Not thread-safe: one run per call.
+ * relay), the release and its versions, and the timeline at its times: {@code publish}; {@code crash} (SIGKILL of
+ * the node's process), {@code restart} and {@code join} (its process started, on the same data directory);
+ * {@code cut_wan} and {@code restore_wan} (the site's WAN relay resets and refuses connections). {@code devices}
+ * and the LAN shape are not run in this mode: they are reported as skipped; LAN bytes are not measured.
+ * Namespaces are removed at the end, on failure and on Ctrl-C. One run at a time per machine (every run puts
+ * 198.18.K.1 on a root-namespace veth). Not thread-safe: one run per call.
  */
 public final class NetnsRunner {
     private static final Logger LOG = LoggerFactory.getLogger(NetnsRunner.class);
@@ -78,6 +82,8 @@ public final class NetnsRunner {
     private final List<RunReport.Sample> samples = new ArrayList<>();
     private final List<RunReport.EventRecord> events = new ArrayList<>();
     private final Map<String, Double> convergedAt = new LinkedHashMap<>();
+    /** Per site, the faults injected there (crashes, WAN cuts), in order. */
+    private final Map<String, List<String>> faults = new LinkedHashMap<>();
     private long startNanos;
 
     private NetnsRunner(Scenario scenario, Path runDir, boolean keep, PrintStream out) {
@@ -177,10 +183,17 @@ public final class NetnsRunner {
                             List.of("ip", "netns", "exec", nodeNs(k, i)));
                 }
             }
-            nodes.startAll();
-            awaitUp(nodes);
-            out.println("netns: " + nodes.members().size() + " node processes up");
-            out.println(awaitMesh(nodes)
+            Set<String> joiners = new HashSet<>();
+            scenario.timeline().stream().filter(e -> e.action() == Action.JOIN).forEach(e -> joiners.add(e.target()));
+            for (NodeProcesses.Member m : nodes.members()) {
+                if (!joiners.contains(m.id)) {
+                    nodes.start(m);
+                }
+            }
+            awaitUp(nodes, joiners);
+            out.println("netns: " + (nodes.members().size() - joiners.size()) + " node processes up"
+                    + (joiners.isEmpty() ? "" : " (" + joiners.size() + " join later)"));
+            out.println(awaitMesh(nodes, joiners)
                     ? "netns: every node sees its site peers over mDNS"
                     : "netns: not every node saw its site peers within " + MESH_WAIT.toSeconds() + " s; going on");
             startNanos = System.nanoTime();
@@ -203,6 +216,28 @@ public final class NetnsRunner {
                     }
                     target = v;
                     convergedAt.clear();
+                    events.add(new RunReport.EventRecord(events.size(), e.at().toMillis() / 1000.0, e.describe(),
+                            "ok"));
+                    out.printf(Locale.ROOT, "netns: t=%.1f s %s%n", elapsed(), e.describe());
+                } else if (e.action() == Action.CRASH || e.action() == Action.RESTART || e.action() == Action.JOIN) {
+                    NodeProcesses.Member m = member(nodes, e.target());
+                    if (e.action() == Action.CRASH) {
+                        nodes.crash(m); // SIGKILL: the process dies mid-write, its data directory stays
+                        faults.merge(siteOf(e.target()), List.of("crash " + e.target()), NetnsRunner::concat);
+                    } else {
+                        nodes.start(m);
+                    }
+                    events.add(new RunReport.EventRecord(events.size(), e.at().toMillis() / 1000.0, e.describe(),
+                            "ok"));
+                    out.printf(Locale.ROOT, "netns: t=%.1f s %s%n", elapsed(), e.describe());
+                } else if (e.action() == Action.CUT_WAN || e.action() == Action.RESTORE_WAN) {
+                    ShapedRelay relay = wan.get(e.target());
+                    if (e.action() == Action.CUT_WAN) {
+                        relay.cut();
+                        faults.merge(e.target(), List.of("WAN cut"), NetnsRunner::concat);
+                    } else {
+                        relay.restore();
+                    }
                     events.add(new RunReport.EventRecord(events.size(), e.at().toMillis() / 1000.0, e.describe(),
                             "ok"));
                     out.printf(Locale.ROOT, "netns: t=%.1f s %s%n", elapsed(), e.describe());
@@ -320,9 +355,12 @@ public final class NetnsRunner {
         }
     }
 
-    private void awaitUp(NodeProcesses nodes) {
+    private void awaitUp(NodeProcesses nodes, Set<String> later) {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         for (NodeProcesses.Member m : nodes.members()) {
+            if (later.contains(m.id)) {
+                continue;
+            }
             while (nodes.status(m).isEmpty()) {
                 if (System.nanoTime() > deadline) {
                     throw new GroveException(ErrorCode.INTERNAL, "node " + m.id + " did not answer " + m.statusUrl()
@@ -340,15 +378,16 @@ public final class NetnsRunner {
     private static final Duration MESH_WAIT = Duration.ofSeconds(30);
 
     /** Waits until every node's {@code /status} lists all its site peers as connected; false after MESH_WAIT. */
-    private boolean awaitMesh(NodeProcesses nodes) {
+    private boolean awaitMesh(NodeProcesses nodes, Set<String> later) {
         long deadline = System.nanoTime() + MESH_WAIT.toNanos();
         while (System.nanoTime() < deadline) {
             boolean all = true;
             for (SiteSpec site : scenario.sites()) {
-                for (String name : site.nodeNames()) {
+                List<String> up = site.nodeNames().stream().filter(n -> !later.contains(n)).toList();
+                for (String name : up) {
                     Optional<JsonNode> st = nodes.status(member(nodes, name));
                     int peers = st.map(j -> j.path("swarm").path("connected").size()).orElse(-1);
-                    if (peers < site.nodeNames().size() - 1) {
+                    if (peers < up.size() - 1) {
                         all = false;
                     }
                 }
@@ -409,7 +448,7 @@ public final class NetnsRunner {
         List<String> problems = new ArrayList<>();
         List<RunReport.NodeReport> nodeReports = new ArrayList<>();
         List<RunReport.SiteReport> sites = new ArrayList<>();
-        double lastPublish = events.stream().filter(e -> e.outcome().equals("ok"))
+        double lastPublish = events.stream().filter(e -> e.outcome().equals("ok") && e.event().startsWith("publish"))
                 .mapToDouble(RunReport.EventRecord::atS).max().orElse(0);
         for (SiteSpec site : scenario.sites()) {
             boolean all = true;
@@ -431,7 +470,8 @@ public final class NetnsRunner {
             sites.add(new RunReport.SiteReport(site.name(), site.nodes(), relay.bytesFromTarget(),
                     relay.bytesToTarget(), 0, baseline,
                     baseline == 0 ? 0 : Math.round(1000.0 * relay.bytesFromTarget() / baseline) / 1000.0, 0,
-                    all ? Math.round(Math.max(0, last - lastPublish) * 10) / 10.0 : null, 0, List.of("netns"), all,
+                    all ? Math.round(Math.max(0, last - lastPublish) * 10) / 10.0 : null, 0,
+                    faults.getOrDefault(site.name(), List.of()), all,
                     RunReport.DeviceStats.NONE));
         }
         List<RunReport.VersionInfo> versions = catalog.versions().stream().map(v -> new RunReport.VersionInfo(
@@ -443,6 +483,21 @@ public final class NetnsRunner {
                 samples, problems.isEmpty(), 0, problems, new RunReport.Resources(rt.totalMemory() - rt.freeMemory(),
                 rt.maxMemory(), ManagementFactory.getThreadMXBean().getPeakThreadCount(),
                 rt.availableProcessors()));
+    }
+
+    private String siteOf(String node) {
+        for (SiteSpec site : scenario.sites()) {
+            if (site.nodeNames().contains(node)) {
+                return site.name();
+            }
+        }
+        throw new GroveException(ErrorCode.INTERNAL, "no site has node " + node);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return List.copyOf(all);
     }
 
     private double elapsed() {

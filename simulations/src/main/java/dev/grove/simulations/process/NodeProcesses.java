@@ -87,22 +87,48 @@ public final class NodeProcesses implements AutoCloseable {
     /** Starts every member's process. */
     public void startAll() throws IOException {
         for (Member m : members()) {
-            List<String> cmd = new ArrayList<>(m.prefix);
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.add("-Xmx160m");
-            cmd.add("-XX:+UseSerialGC");
-            cmd.add("-XX:TieredStopAtLevel=1");
-            cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
-            cmd.add("-cp");
-            cmd.add(System.getProperty("java.class.path"));
-            cmd.add("dev.grove.simulations.cli.Grove");
-            cmd.addAll(List.of("node", "run", "--config", m.config.toString(), "--http", m.host + ":" + m.httpPort,
-                    "--peer", m.host + ":" + m.peerPort));
-            Files.writeString(m.log, "$ " + String.join(" ", cmd) + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            m.process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(m.log.toFile())).start();
+            start(m);
         }
+    }
+
+    /** Starts (or starts again, on the same data directory) one member's process. */
+    public void start(Member m) throws IOException {
+        List<String> cmd = new ArrayList<>(m.prefix);
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx160m");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.grove.simulations.cli.Grove");
+        cmd.addAll(List.of("node", "run", "--config", m.config.toString(), "--http", m.host + ":" + m.httpPort,
+                "--peer", m.host + ":" + m.peerPort));
+        Files.writeString(m.log, "$ " + String.join(" ", cmd) + "\n", StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        m.process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(m.log.toFile())).start();
+    }
+
+    /** Kills a member's process at once (SIGKILL: no goodbye, nothing flushed) and waits for it to exit. */
+    public void crash(Member m) {
+        Process p = m.process;
+        if (p == null) {
+            return;
+        }
+        p.destroyForcibly();
+        try {
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        m.process = null;
+    }
+
+    /** The member's process is running. */
+    public boolean isRunning(Member m) {
+        Process p = m.process;
+        return p != null && p.isAlive();
     }
 
     /** Kills every running member and waits for it to exit. */

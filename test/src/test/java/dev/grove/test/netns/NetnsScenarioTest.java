@@ -12,6 +12,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -50,8 +51,12 @@ class NetnsScenarioTest {
                 action = "publish"
                 version = 1
                 [[timeline]]
-                at = 1
+                at = 0.5
                 action = "crash"
+                node = "plant-n1"
+                [[timeline]]
+                at = 3
+                action = "restart"
                 node = "plant-n1"
                 """, "netns-small", runs);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -62,8 +67,12 @@ class NetnsScenarioTest {
         assertEquals(2, read.nodes().stream().filter(RunReport.NodeReport::converged).count(), read.toString());
         RunReport.SiteReport site = read.sites().get(0);
         assertTrue(site.wanBytesIn() >= read.release().oneCopyBytes() * 9 / 10, site.toString());
-        assertTrue(site.wanBytesIn() <= 1.1 * read.release().oneCopyBytes(), site.toString());
-        assertTrue(text.contains("crash plant-n1: skipped (not supported with --netns)"), text);
+        // the crashed node (SIGKILL mid-replication) restarted on its data and converged; a crash may cost what it
+        // had in flight: the swarm issue's bound with a crash
+        assertTrue(site.wanBytesIn() <= 1.3 * read.release().oneCopyBytes(), site.toString());
+        assertEquals(List.of("crash plant-n1"), site.failuresSeen(), site.toString());
+        assertTrue(text.contains("crash plant-n1") && text.contains("restart plant-n1"), text);
+        assertTrue(read.events().stream().allMatch(e -> e.outcome().equals("ok")), read.events().toString());
         Process p = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
         String left = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(!left.contains("gsim" + ProcessHandle.current().pid() + "-"), "namespaces left: " + left);

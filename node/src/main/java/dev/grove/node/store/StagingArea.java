@@ -54,6 +54,8 @@ final class StagingArea implements ObjectStore.Staging {
     private final Path objectsDir;
     private final Path filesDir;
     private final Map<ObjectId, Path> staged = Collections.synchronizedMap(new LinkedHashMap<>());
+    /** Fanout directories ({@code objects/XX}) made in this staging. */
+    private final java.util.Set<String> fanouts = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Map<Path, Path> otherFiles = Collections.synchronizedMap(new LinkedHashMap<>());
     private volatile State state = State.OPEN;
 
@@ -74,7 +76,13 @@ final class StagingArea implements ObjectStore.Staging {
         // objects/XX/<rest>: creates spread over 256 directories instead of contending on one directory's lock
         String name = id.toString();
         Path dest = objectsDir.resolve(name.substring(0, 2)).resolve(name);
-        Files.createDirectories(dest.getParent());
+        String fanout = name.substring(0, 2);
+        if (!fanouts.contains(fanout)) {
+            // once per fanout directory, not a failing mkdir per object; two writers may both create it (harmless),
+            // and the name is remembered only once the directory exists
+            Files.createDirectories(dest.getParent());
+            fanouts.add(fanout);
+        }
         long size;
         if (staged.containsKey(id)) {
             // rewritten (commitmeta): a temp name, then an atomic replace

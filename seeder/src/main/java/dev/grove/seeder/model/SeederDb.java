@@ -173,6 +173,21 @@ public final class SeederDb implements AutoCloseable, TaskStore {
         return scan(tasks, null, Function.identity());
     }
 
+    @Override
+    public void deleteTasks(List<Long> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (WriteBatch b = new WriteBatch()) {
+            for (long id : ids) {
+                b.delete(tasks, u64(id));
+            }
+            db.write(syncWrite, b);
+        } catch (RocksDBException e) {
+            throw storage("delete " + ids.size() + " task(s)", e);
+        }
+    }
+
     // ---- batches
 
     /** Changes applied together by {@link Batch#commit()} (synced). Close it (try-with-resources). */

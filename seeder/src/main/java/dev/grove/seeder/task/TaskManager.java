@@ -47,12 +47,29 @@ public final class TaskManager implements AutoCloseable {
     private final Clock clock;
     private final ThreadPoolExecutor executor;
     private final Map<Long, Live> live = new ConcurrentHashMap<>();
+    private final int retainFinished;
+    private final Object pruneLock = new Object();
 
     /**
      * @param threads    tasks that run at once
      * @param queueLimit tasks that may wait; beyond it {@link #submit} is refused ({@code LIMIT_EXCEEDED})
      */
+    /** Finished tasks kept by default (the newest); older ones are pruned. */
+    public static final int DEFAULT_RETAIN_FINISHED = 1000;
+
     public TaskManager(TaskStore store, int threads, int queueLimit, Clock clock) {
+        this(store, threads, queueLimit, DEFAULT_RETAIN_FINISHED, clock);
+    }
+
+    /**
+     * @param retainFinished finished tasks kept, newest first; older finished ones are deleted as new ones finish
+     *                       (and at start), so the task list and the database stay bounded
+     */
+    public TaskManager(TaskStore store, int threads, int queueLimit, int retainFinished, Clock clock) {
+        if (retainFinished < 1) {
+            throw new IllegalArgumentException("retainFinished: " + retainFinished + " (expected: >= 1)");
+        }
+        this.retainFinished = retainFinished;
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         if (threads < 1 || queueLimit < 1) {
@@ -67,6 +84,29 @@ public final class TaskManager implements AutoCloseable {
                     return t;
                 });
         failInterrupted();
+        prune();
+    }
+
+    /** Deletes the oldest finished tasks beyond {@link #retainFinished}. */
+    private void prune() {
+        synchronized (pruneLock) {
+            List<Long> finished = new ArrayList<>();
+            for (byte[] bytes : store.tasks()) {
+                Task t = TaskCodec.decode(bytes);
+                if (t.state().isFinished() && !live.containsKey(t.id())) {
+                    finished.add(t.id()); // ids ascending: oldest first
+                }
+            }
+            int excess = finished.size() - retainFinished;
+            if (excess > 0) {
+                try {
+                    store.deleteTasks(List.copyOf(finished.subList(0, excess)));
+                    LOG.debug("pruned {} finished task(s) (keeping the newest {})", excess, retainFinished);
+                } catch (GroveException e) {
+                    LOG.warn("cannot prune finished tasks: {}", e.getMessage());
+                }
+            }
+        }
     }
 
     /** Now, to the millisecond: what the database keeps, so values read back equal the ones handed out. */
@@ -219,6 +259,7 @@ public final class TaskManager implements AutoCloseable {
         void finish(Task last) {
             update(last, true);
             live.remove(last.id());
+            prune(); // before anyone waiting hears of the end: what they list next is already bounded
             done.complete(last);
         }
 

@@ -14,4 +14,7 @@ public interface TaskStore {
 
     /** Every stored task, by id ascending. */
     List<byte[]> tasks();
+
+    /** Forgets these tasks (pruned finished ones); unknown ids are ignored. */
+    void deleteTasks(List<Long> ids);
 }

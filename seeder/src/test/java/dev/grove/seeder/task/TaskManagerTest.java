@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +81,27 @@ class TaskManagerTest {
                     .code());
             assertEquals(3, tasks.tasks().size());
             assertThrows(GroveException.class, () -> tasks.await(12345, Duration.ofMillis(1)));
+        }
+    }
+
+    @Test
+    void onlyTheNewestFinishedTasksAreKept() throws Exception {
+        List<Long> ids = new java.util.ArrayList<>();
+        try (SeederDb db = SeederDb.open(dir);
+             TaskManager tasks = new TaskManager(db, 1, 10, 3, Clock.systemUTC())) {
+            for (int i = 0; i < 5; i++) {
+                Task t = tasks.submit(TaskKind.GC, "store", ctx -> TaskOutcome.of("done", Map.of()));
+                ids.add(t.id());
+                assertEquals(TaskState.COMPLETED, tasks.await(t.id(), Duration.ofSeconds(30)).state());
+            }
+            assertEquals(ids.subList(2, 5), tasks.tasks().stream().map(Task::id).toList());
+            assertTrue(tasks.task(ids.get(0)).isEmpty(), "the oldest was pruned");
+            assertTrue(tasks.task(ids.get(4)).isPresent());
+        }
+        // a smaller retention applies at the next start
+        try (SeederDb db = SeederDb.open(dir);
+             TaskManager tasks = new TaskManager(db, 1, 10, 1, Clock.systemUTC())) {
+            assertEquals(List.of(ids.get(4)), tasks.tasks().stream().map(Task::id).toList());
         }
     }
 

@@ -3,6 +3,7 @@ package dev.grove.seeder;
 import dev.grove.protocol.error.ErrorCode;
 import dev.grove.protocol.error.GroveException;
 import dev.grove.seeder.config.SeederConfig;
+import dev.grove.seeder.config.SeederDefaults;
 import dev.grove.seeder.sign.KeyType;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -28,8 +29,8 @@ import java.util.Optional;
  */
 public record SeederOptions(Path dataDir, InetSocketAddress httpBind, Optional<Path> keyDir, KeyType keyType,
                             Duration summaryValidity, int taskThreads, Clock clock, InetSocketAddress peerBind) {
-    public static final Duration DEFAULT_SUMMARY_VALIDITY = Duration.ofDays(7);
-    public static final int DEFAULT_TASK_THREADS = 2;
+    public static final Duration DEFAULT_SUMMARY_VALIDITY = SeederDefaults.SUMMARY_VALIDITY;
+    public static final int DEFAULT_TASK_THREADS = SeederDefaults.TASK_THREADS;
 
     public SeederOptions {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -68,8 +69,8 @@ public record SeederOptions(Path dataDir, InetSocketAddress httpBind, Optional<P
     /** From the seeder's configuration file (data directory, {@code [http]}, {@code [signing]}). */
     public static SeederOptions from(SeederConfig config) {
         return new SeederOptions(config.dataDir(), config.http().listen().socketAddress(), config.signing().keyDir(),
-                KeyType.RSA_3072, DEFAULT_SUMMARY_VALIDITY, DEFAULT_TASK_THREADS, Clock.systemUTC(),
-                config.peer().listen().socketAddress());
+                config.signing().keyType(), config.signing().summaryValidity(), config.tasks().threads(),
+                Clock.systemUTC(), config.peer().listen().socketAddress());
     }
 
     public SeederOptions withPeerBind(InetSocketAddress bind) {

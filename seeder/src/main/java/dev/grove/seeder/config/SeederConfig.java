@@ -3,6 +3,8 @@ package dev.grove.seeder.config;
 import dev.grove.node.config.HostPort;
 import java.nio.file.Path;
 import java.util.Objects;
+import dev.grove.seeder.sign.KeyType;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -14,8 +16,9 @@ import java.util.Optional;
  * @param peer    where nodes connect ({@code [peer]})
  * @param signing signing keys ({@code [signing]})
  */
-public record SeederConfig(Path dataDir, Admin admin, Http http, Peer peer, Signing signing) {
+public record SeederConfig(Path dataDir, Admin admin, Http http, Peer peer, Signing signing, Tasks tasks) {
     public SeederConfig {
+        Objects.requireNonNull(tasks, "tasks");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(http, "http");
@@ -48,10 +51,20 @@ public record SeederConfig(Path dataDir, Admin admin, Http http, Peer peer, Sign
         }
     }
 
-    /** {@code [signing]}: where the signing keys are (absent: a directory inside the data directory). */
-    public record Signing(Optional<Path> keyDir) {
+    /**
+     * {@code [signing]}: where the signing keys are (absent: a directory inside the data directory), the type of a
+     * key the seeder makes at its first start, and how long a signed summary stays valid (the seeder re-signs at
+     * half of it).
+     */
+    public record Signing(Optional<Path> keyDir, KeyType keyType, Duration summaryValidity) {
         public Signing {
             Objects.requireNonNull(keyDir, "signing.key_dir");
+            Objects.requireNonNull(keyType, "signing.key_type");
+            Objects.requireNonNull(summaryValidity, "signing.summary_validity");
         }
+    }
+
+    /** {@code [tasks]}: how many imports, syncs and garbage collections run at once. */
+    public record Tasks(int threads) {
     }
 }

@@ -3,7 +3,9 @@ package dev.grove.seeder.config;
 import dev.grove.node.config.HostPort;
 import dev.grove.node.config.TomlFiles;
 import dev.grove.protocol.error.ConfigException;
+import dev.grove.seeder.sign.KeyType;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -44,21 +46,64 @@ public final class SeederConfigLoader {
                     .orElse(SeederDefaults.HTTP_LISTEN);
             HostPort peer = o.peerListen().or(() -> Optional.ofNullable(f.peer()).map(ListenSection::listen))
                     .orElse(SeederDefaults.PEER_LISTEN);
-            Optional<Path> keyDir = Optional.ofNullable(f.signing()).map(SigningSection::keyDir).map(Path::of);
+            SigningSection sg = f.signing() != null ? f.signing() : new SigningSection(null, null, null);
+            Optional<Path> keyDir = Optional.ofNullable(sg.keyDir()).map(Path::of);
+            KeyType keyType = sg.keyType() == null ? SeederDefaults.KEY_TYPE : keyType(sg.keyType());
+            Duration validity = sg.summaryValidity() == null ? SeederDefaults.SUMMARY_VALIDITY
+                    : validity(sg.summaryValidity());
+            int threads = f.tasks() == null || f.tasks().threads() == null ? SeederDefaults.TASK_THREADS
+                    : f.tasks().threads();
+            if (threads < 1 || threads > 64) {
+                throw new ConfigException("tasks.threads: " + threads + " (expected: 1..64)");
+            }
             return new SeederConfig(dataDir, new SeederConfig.Admin(admin, Optional.ofNullable(a.tokenFile())
                     .map(Path::of)), new SeederConfig.Http(http), new SeederConfig.Peer(peer),
-                    new SeederConfig.Signing(keyDir));
+                    new SeederConfig.Signing(keyDir, keyType, validity), new SeederConfig.Tasks(threads));
         } catch (ConfigException e) {
             throw new ConfigException(source + ": " + e.getMessage(), e);
         }
     }
 
+    private static KeyType keyType(String s) {
+        return switch (s) {
+            case "rsa3072" -> KeyType.RSA_3072;
+            case "rsa4096" -> KeyType.RSA_4096;
+            case "ed25519" -> KeyType.ED25519;
+            default -> throw new ConfigException("signing.key_type: '" + s + "' (expected: rsa3072, rsa4096 or ed25519)");
+        };
+    }
+
+    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("([0-9]{1,6})([mhd])");
+
+    /** "90m", "36h", "7d": at least an hour (the seeder re-signs at half), at most a year. */
+    private static Duration validity(String s) {
+        java.util.regex.Matcher m = DURATION.matcher(s);
+        if (!m.matches()) {
+            throw new ConfigException("signing.summary_validity: '" + s
+                    + "' (expected: a number and m, h or d, e.g. \"7d\")");
+        }
+        long n = Long.parseLong(m.group(1));
+        Duration d = switch (m.group(2)) {
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+        if (d.compareTo(Duration.ofHours(1)) < 0 || d.compareTo(Duration.ofDays(365)) > 0) {
+            throw new ConfigException("signing.summary_validity: " + s + " (expected: between 1h and 365d)");
+        }
+        return d;
+    }
+
     // The file as written: every component nullable (absent).
 
-    record File(String dataDir, AdminSection admin, ListenSection http, ListenSection peer, SigningSection signing) {
+    record File(String dataDir, AdminSection admin, ListenSection http, ListenSection peer, SigningSection signing,
+                TasksSection tasks) {
         static File empty() {
-            return new File(null, null, null, null, null);
+            return new File(null, null, null, null, null, null);
         }
+    }
+
+    record TasksSection(Integer threads) {
     }
 
     record AdminSection(HostPort listen, String tokenFile) {
@@ -67,6 +112,6 @@ public final class SeederConfigLoader {
     record ListenSection(HostPort listen) {
     }
 
-    record SigningSection(String keyDir) {
+    record SigningSection(String keyDir, String keyType, String summaryValidity) {
     }
 }

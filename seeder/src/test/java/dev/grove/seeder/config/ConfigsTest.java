@@ -88,8 +88,19 @@ class ConfigsTest {
                 listen = "[::1]:7410"
                 [signing]
                 key_dir = "/etc/grove/keys"
+                key_type = "ed25519"
+                summary_validity = "36h"
+                [tasks]
+                threads = 3
                 """);
         SeederConfig c = SeederConfigLoader.load(f);
+        assertEquals(dev.grove.seeder.sign.KeyType.ED25519, c.signing().keyType());
+        assertEquals(java.time.Duration.ofHours(36), c.signing().summaryValidity());
+        assertEquals(3, c.tasks().threads());
+        dev.grove.seeder.SeederOptions opts = dev.grove.seeder.SeederOptions.from(c);
+        assertEquals(dev.grove.seeder.sign.KeyType.ED25519, opts.keyType());
+        assertEquals(java.time.Duration.ofHours(36), opts.summaryValidity());
+        assertEquals(3, opts.taskThreads());
         assertEquals(Path.of("/srv/seeder"), c.dataDir());
         assertEquals(HostPort.of("127.0.0.1", 0), c.admin().listen());
         assertEquals(Optional.of(Path.of("/etc/grove/admin.token")), c.admin().tokenFile());
@@ -110,6 +121,9 @@ class ConfigsTest {
         assertEquals(SeederDefaults.ADMIN_LISTEN, c.admin().listen());
         assertTrue(c.admin().tokenFile().isEmpty());
         assertTrue(c.signing().keyDir().isEmpty());
+        assertEquals(SeederDefaults.KEY_TYPE, c.signing().keyType());
+        assertEquals(java.time.Duration.ofDays(7), c.signing().summaryValidity());
+        assertEquals(2, c.tasks().threads());
     }
 
     private ConfigException fails(String toml) throws IOException {
@@ -127,6 +141,14 @@ class ConfigsTest {
         assertTrue(fails("data_dir = \"/d\"\n[admin]\nlisten = \"127.0.0.1:99999\"\n").getMessage()
                 .contains("admin.listen"));
         assertTrue(fails("[http]\nlisten = \"127.0.0.1:1\"\n").getMessage().contains("data_dir is required"));
+        assertTrue(fails("data_dir = \"/d\"\n[signing]\nkey_type = \"dsa\"\n").getMessage()
+                .contains("signing.key_type: 'dsa'"));
+        assertTrue(fails("data_dir = \"/d\"\n[signing]\nsummary_validity = \"7 days\"\n").getMessage()
+                .contains("signing.summary_validity: '7 days'"));
+        assertTrue(fails("data_dir = \"/d\"\n[signing]\nsummary_validity = \"30m\"\n").getMessage()
+                .contains("between 1h and 365d"));
+        assertTrue(fails("data_dir = \"/d\"\n[tasks]\nthreads = 0\n").getMessage()
+                .contains("tasks.threads: 0"));
         String malformed = fails("data_dir = \"/d\n").getMessage();
         assertTrue(malformed.contains("malformed TOML"), malformed);
         assertFalse(malformed.contains("Exception"), malformed);

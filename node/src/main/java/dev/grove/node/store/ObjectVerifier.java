@@ -34,7 +34,8 @@ final class ObjectVerifier {
      */
     static long verify(ObjectId id, InputStream in, OutputStream out) throws IOException {
         long limit = id.type().isMetadata() ? MAX_METADATA_BYTES : Long.MAX_VALUE;
-        BufferedOutputStream buffered = new BufferedOutputStream(out, 64 * 1024);
+        // small: it only gathers the header's small reads; the content's 64 KiB reads go through unbuffered
+        BufferedOutputStream buffered = new BufferedOutputStream(out, 8 * 1024);
         Tee tee = new Tee(in, buffered, limit, id);
         if (id.type().isContentAddressed()) {
             Checksum actual = ObjectDigests.digest(id.type(), tee);

@@ -76,6 +76,16 @@ class SiteSwarmTest {
         }
     }
 
+    /** A site of {@code n} nodes that has replicated the published release. */
+    private List<Node> convergedSite(int n) throws IOException {
+        List<Node> group = startSite(n);
+        f.publish();
+        for (Node node : group) {
+            f.awaitConverged(node);
+        }
+        return group;
+    }
+
     private List<Node> startSite(int n) throws IOException {
         List<Node> group = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
@@ -205,11 +215,7 @@ class SiteSwarmTest {
 
     @Test
     void aLateJoinerTakesEverythingFromItsPeers() throws Exception {
-        List<Node> group = startSite(3);
-        f.publish();
-        for (Node n : group) {
-            f.awaitConverged(n);
-        }
+        List<Node> group = convergedSite(3);
         long before = f.seeder.peerObjectBytesServed();
         Node late = f.startNode("gw-9", SITE);
         f.awaitConverged(late);
@@ -309,11 +315,7 @@ class SiteSwarmTest {
 
     @Test
     void aLaggingPeersOlderSummaryRaisesNoRollbackAlarm() throws Exception {
-        List<Node> group = startSite(2);
-        f.publish();
-        for (Node n : group) {
-            f.awaitConverged(n);
-        }
+        List<Node> group = convergedSite(2);
         var v1 = group.get(0).store().distribution(DIST).orElseThrow();
         PeerMessage.Summary old = new PeerMessage.Summary(0, DIST, v1.summary(), v1.summarySig(), 1);
         f.service.republish(DIST); // serial 2, same commit
@@ -336,50 +338,55 @@ class SiteSwarmTest {
         }
     }
 
-    /** Passes on a fixed (older) summary to the peers that ask; everything else as the node's own handler. */
+    /** Forwards every request to the node's own handler; a fault below overrides only what it changes. */
+    private interface Forwarding extends PeerRequestHandler {
+        PeerRequestHandler delegate();
+
+        @Override
+        default Optional<PeerMessage.Summary> summary(PeerIdentity peer, String distribution) {
+            return delegate().summary(peer, distribution);
+        }
+
+        @Override
+        default Optional<Path> object(PeerIdentity peer, ObjectId id) {
+            return delegate().object(peer, id);
+        }
+
+        @Override
+        default Optional<Path> file(PeerIdentity peer, String relativePath) {
+            return delegate().file(peer, relativePath);
+        }
+
+        @Override
+        default boolean[] have(PeerIdentity peer, List<ObjectId> ids) {
+            return delegate().have(peer, ids);
+        }
+
+        @Override
+        default AutoCloseable subscribe(PeerIdentity peer, List<String> distributions,
+                                        java.util.function.Consumer<PeerMessage.Summary> push) {
+            return delegate().subscribe(peer, distributions, push);
+        }
+
+        @Override
+        default void inventory(PeerIdentity peer, PeerMessage.Inventory inventory) {
+            delegate().inventory(peer, inventory);
+        }
+    }
+
+    /** Passes on a fixed (older) summary to the peers that ask. */
     private record Lagging(PeerRequestHandler delegate, PeerMessage.Summary old, AtomicInteger asked)
-            implements PeerRequestHandler {
+            implements Forwarding {
         @Override
         public Optional<PeerMessage.Summary> summary(PeerIdentity peer, String distribution) {
             asked.incrementAndGet();
             return Optional.of(old);
         }
-
-        @Override
-        public Optional<Path> object(PeerIdentity peer, ObjectId id) {
-            return delegate.object(peer, id);
-        }
-
-        @Override
-        public Optional<Path> file(PeerIdentity peer, String relativePath) {
-            return delegate.file(peer, relativePath);
-        }
-
-        @Override
-        public boolean[] have(PeerIdentity peer, List<ObjectId> ids) {
-            return delegate.have(peer, ids);
-        }
-
-        @Override
-        public AutoCloseable subscribe(PeerIdentity peer, List<String> distributions,
-                                       java.util.function.Consumer<PeerMessage.Summary> push) {
-            return delegate.subscribe(peer, distributions, push);
-        }
-
-        @Override
-        public void inventory(PeerIdentity peer, PeerMessage.Inventory inventory) {
-            delegate.inventory(peer, inventory);
-        }
     }
 
     /** Serves every content object with one byte flipped (a copy per request). */
     private record Corrupting(PeerRequestHandler delegate, Path scratch, AtomicInteger served)
-            implements PeerRequestHandler {
-        @Override
-        public Optional<PeerMessage.Summary> summary(PeerIdentity peer, String distribution) {
-            return delegate.summary(peer, distribution);
-        }
-
+            implements Forwarding {
         @Override
         public Optional<Path> object(PeerIdentity peer, ObjectId id) {
             Optional<Path> p = delegate.object(peer, id);
@@ -396,27 +403,6 @@ class SiteSwarmTest {
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        }
-
-        @Override
-        public Optional<Path> file(PeerIdentity peer, String relativePath) {
-            return delegate.file(peer, relativePath);
-        }
-
-        @Override
-        public boolean[] have(PeerIdentity peer, List<ObjectId> ids) {
-            return delegate.have(peer, ids);
-        }
-
-        @Override
-        public AutoCloseable subscribe(PeerIdentity peer, List<String> distributions,
-                                       java.util.function.Consumer<PeerMessage.Summary> push) {
-            return delegate.subscribe(peer, distributions, push);
-        }
-
-        @Override
-        public void inventory(PeerIdentity peer, PeerMessage.Inventory inventory) {
-            delegate.inventory(peer, inventory);
         }
     }
 

@@ -6,12 +6,16 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The one place that builds the admin API's pipeline:
  *
  * <pre>
+ *   idle       IdleStateHandler     (nothing read or written for idleTimeout: the connection is closed)
  *   codec      HttpServerCodec      (request line and headers bounded; chunks of at most 64 KiB)
  *   gate       RequestGate          (per channel: decoder failures -> 4xx, bearer token check -> 401)
  *   upload     UploadHandler        (per channel: POST .../import bodies streamed to a spool file, never aggregated)
@@ -38,10 +42,27 @@ final class AdminChannelInitializer extends ChannelInitializer<SocketChannel> {
         this.api = new ApiHandler(routes, workers);
     }
 
+    /** Closes a connection its IdleStateHandler found idle both ways (a client that opened it and went silent). */
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class IdleClose extends io.netty.channel.ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof IdleStateEvent) {
+                ctx.close();
+                return;
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    private static final IdleClose IDLE_CLOSE = new IdleClose();
+
     @Override
     protected void initChannel(SocketChannel ch) {
         channels.add(ch); // closed by AdminServer.close(); a group forgets closed channels itself
         ChannelPipeline p = ch.pipeline();
+        p.addLast("idle", new IdleStateHandler(0, 0, options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast("idle-close", IDLE_CLOSE);
         p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(MAX_INITIAL_LINE_BYTES)
                 .setMaxHeaderSize(MAX_HEADER_BYTES)

@@ -18,7 +18,9 @@ import java.util.Objects;
  * @param workerThreads  threads running service calls and spool writes (a {@code ?wait=} request holds one)
  */
 public record AdminServerOptions(InetSocketAddress bind, AdminToken token, Path uploadDir, long maxUploadBytes,
-                                 int maxJsonBytes, int workerThreads) {
+                                 int maxJsonBytes, int workerThreads, java.time.Duration idleTimeout) {
+    /** A connection with neither a byte read nor written for this long is closed (a silent client holds nothing). */
+    public static final java.time.Duration DEFAULT_IDLE_TIMEOUT = java.time.Duration.ofMinutes(5);
     public static final long DEFAULT_MAX_UPLOAD_BYTES = 64L << 30;
     public static final int DEFAULT_MAX_JSON_BYTES = 64 << 10;
     public static final int DEFAULT_WORKER_THREADS = 16;
@@ -36,15 +38,26 @@ public record AdminServerOptions(InetSocketAddress bind, AdminToken token, Path 
         if (workerThreads < 2) {
             throw new GroveException(ErrorCode.CONFIG, "workerThreads: " + workerThreads + " (expected: >= 2)");
         }
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        if (idleTimeout.toMillis() < 100) {
+            throw new GroveException(ErrorCode.CONFIG, "idleTimeout: " + idleTimeout + " (expected: >= 100 ms)");
+        }
     }
 
-    /** Uploads spooled in {@code <dataDir>/tmp/admin-uploads}, 64 GiB uploads, 64 KiB JSON bodies, 16 workers. */
+    /**
+     * Uploads spooled in {@code <dataDir>/tmp/admin-uploads}, 64 GiB uploads, 64 KiB JSON bodies, 16 workers, idle
+     * connections closed after 5 minutes.
+     */
     public static AdminServerOptions defaults(InetSocketAddress bind, AdminToken token, Path dataDir) {
         return new AdminServerOptions(bind, token, dataDir.resolve("tmp").resolve("admin-uploads"),
-                DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_MAX_JSON_BYTES, DEFAULT_WORKER_THREADS);
+                DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_MAX_JSON_BYTES, DEFAULT_WORKER_THREADS, DEFAULT_IDLE_TIMEOUT);
     }
 
     public AdminServerOptions withMaxUploadBytes(long max) {
-        return new AdminServerOptions(bind, token, uploadDir, max, maxJsonBytes, workerThreads);
+        return new AdminServerOptions(bind, token, uploadDir, max, maxJsonBytes, workerThreads, idleTimeout);
+    }
+
+    public AdminServerOptions withIdleTimeout(java.time.Duration idle) {
+        return new AdminServerOptions(bind, token, uploadDir, maxUploadBytes, maxJsonBytes, workerThreads, idle);
     }
 }

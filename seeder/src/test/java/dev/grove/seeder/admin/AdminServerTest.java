@@ -383,6 +383,23 @@ class AdminServerTest {
         assertEquals(200, admin.get("/repositories").statusCode());
     }
 
+    @Test
+    void aSilentConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+        admin.close();
+        admin = TestAdmin.start(dir.resolve("data3"), AdminServerOptions.DEFAULT_MAX_UPLOAD_BYTES,
+                java.time.Duration.ofMillis(500));
+        URI u = URI.create(admin.baseUrl());
+        try (Socket s = new Socket(u.getHost(), u.getPort())) {
+            s.setSoTimeout(30_000);
+            // half a request, then silence: the server gives up on it instead of holding the connection forever
+            s.getOutputStream().write("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            assertEquals(-1, s.getInputStream().read(), "closed without an answer");
+        }
+        // a connection in use is not idle: requests on it keep working
+        assertEquals(200, admin.get("/repositories").statusCode());
+    }
+
     private void assertSpoolEmpty() throws IOException {
         Path spool = admin.seeder().options().dataDir().resolve("tmp/admin-uploads");
         if (Files.isDirectory(spool)) {

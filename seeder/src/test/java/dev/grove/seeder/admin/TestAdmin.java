@@ -46,13 +46,18 @@ public final class TestAdmin implements AutoCloseable {
     }
 
     public static TestAdmin start(Path data, long maxUploadBytes) {
+        return start(data, maxUploadBytes, AdminServerOptions.DEFAULT_IDLE_TIMEOUT);
+    }
+
+    public static TestAdmin start(Path data, long maxUploadBytes, java.time.Duration idleTimeout) {
         Seeder seeder = Seeder.start(SeederOptions.defaults(data, new InetSocketAddress("127.0.0.1", 0))
                 .withKeyType(KeyType.ED25519));
         try {
             Path tokenFile = data.resolve(AdminToken.DEFAULT_FILE);
             AdminToken token = AdminToken.create(tokenFile);
             AdminServer admin = new AdminServer(AdminServerOptions.defaults(new InetSocketAddress("127.0.0.1", 0),
-                    token, data).withMaxUploadBytes(maxUploadBytes), seeder.service()).start();
+                    token, data).withMaxUploadBytes(maxUploadBytes).withIdleTimeout(idleTimeout), seeder.service())
+                    .start();
             return new TestAdmin(seeder, admin, tokenFile, token);
         } catch (RuntimeException e) {
             seeder.close();

@@ -1,5 +1,8 @@
 package dev.grove.simulations.bench;
 
+import static dev.grove.simulations.bench.BenchSupport.completed;
+import static dev.grove.simulations.bench.BenchSupport.waitUntil;
+
 import dev.grove.node.Node;
 import dev.grove.node.config.HostPort;
 import dev.grove.node.config.NodeConfig;
@@ -19,8 +22,6 @@ import dev.grove.seeder.SeederService;
 import dev.grove.seeder.fleet.Enrollment;
 import dev.grove.seeder.fleet.FleetCa;
 import dev.grove.seeder.importer.ImportOptions;
-import dev.grove.seeder.task.Task;
-import dev.grove.seeder.task.TaskState;
 import dev.grove.simulations.net.LinkShape;
 import dev.grove.simulations.net.RelayLoop;
 import dev.grove.simulations.net.ShapedRelay;
@@ -41,7 +42,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +70,7 @@ import org.slf4j.LoggerFactory;
  * </pre>
  */
 public final class SwarmBench {
+    private static final Duration POLL = Duration.ofMillis(50);
     private static final Logger LOG = LoggerFactory.getLogger(SwarmBench.class);
     private static final String REF = "bench/x86_64/site";
     private static final String DIST = "site";
@@ -200,10 +201,10 @@ public final class SwarmBench {
                                 InetAddress.getLoopbackAddress())))
                         : Node.start(config, rep));
             }
-            waitUntil(Duration.ofMinutes(2), () -> nodes.stream().allMatch(x -> x.replication()
+            waitUntil(Duration.ofMinutes(2), POLL, () -> nodes.stream().allMatch(x -> x.replication()
                     .map(r -> r.snapshot().connected()).orElse(false)));
             if (swarm) {
-                waitUntil(Duration.ofMinutes(2), () -> nodes.stream().allMatch(x -> x.swarm().orElseThrow()
+                waitUntil(Duration.ofMinutes(2), POLL, () -> nodes.stream().allMatch(x -> x.swarm().orElseThrow()
                         .connectedPeers().size() == n - 1));
             }
             long relayBefore = relay.bytesFromTarget();
@@ -212,7 +213,7 @@ public final class SwarmBench {
             service.createDistribution(DIST, "os", Optional.empty());
             double seconds;
             try {
-                waitUntil(limit, () -> nodes.stream().allMatch(x -> done(x, commit)));
+                waitUntil(limit, POLL, () -> nodes.stream().allMatch(x -> done(x, commit)));
                 seconds = (System.nanoTime() - t0) / 1e9;
             } catch (GroveException e) {
                 LOG.warn("{} N={}: not converged within {}", mode, n, limit);
@@ -267,28 +268,6 @@ public final class SwarmBench {
                 bytes += Files.size(p);
             }
             return bytes;
-        }
-    }
-
-    private static void completed(SeederService service, Task t) {
-        Task done = service.awaitTask(t.id(), Duration.ofMinutes(10));
-        if (done.state() != TaskState.COMPLETED) {
-            throw new GroveException(ErrorCode.INTERNAL, "seeder task failed: " + done);
-        }
-    }
-
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    /** Polls {@code check} every 50 ms (a benchmark harness, not a test: no Awaitility on its class path). */
-    private static void waitUntil(Duration timeout, Check check) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!check.ok()) {
-            if (System.nanoTime() > deadline) {
-                throw new GroveException(ErrorCode.IO, "timed out after " + timeout);
-            }
-            TimeUnit.MILLISECONDS.sleep(50);
         }
     }
 }

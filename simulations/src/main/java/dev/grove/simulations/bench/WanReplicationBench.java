@@ -1,5 +1,8 @@
 package dev.grove.simulations.bench;
 
+import static dev.grove.simulations.bench.BenchSupport.completed;
+import static dev.grove.simulations.bench.BenchSupport.waitUntil;
+
 import dev.grove.node.config.HostPort;
 import dev.grove.protocol.error.ErrorCode;
 import dev.grove.protocol.error.GroveException;
@@ -9,8 +12,6 @@ import dev.grove.seeder.SeederService;
 import dev.grove.seeder.fleet.Enrollment;
 import dev.grove.seeder.fleet.FleetCa;
 import dev.grove.seeder.importer.ImportOptions;
-import dev.grove.seeder.task.Task;
-import dev.grove.seeder.task.TaskState;
 import dev.grove.simulations.net.LinkShape;
 import dev.grove.simulations.net.RelayLoop;
 import dev.grove.simulations.net.ShapedRelay;
@@ -59,6 +60,7 @@ import org.slf4j.LoggerFactory;
  * </pre>
  */
 public final class WanReplicationBench {
+    private static final Duration POLL = Duration.ofMillis(20);
     private static final Logger LOG = LoggerFactory.getLogger(WanReplicationBench.class);
     private static final String REF = "bench/x86_64/minbase";
     private static final String DIST = "minbase";
@@ -166,12 +168,14 @@ public final class WanReplicationBench {
             Process node = startNode(toml, runDir.resolve("node-logs"));
             try {
                 int port = nodePort(node, runDir.resolve("node-logs/node.out"));
-                waitUntil(Duration.ofMinutes(2), () -> status(port).matches("(?s).*\"connected\"\\s*:\\s*true.*"));
+                waitUntil(Duration.ofMinutes(2), POLL,
+                        () -> status(port).matches("(?s).*\"connected\"\\s*:\\s*true.*"));
                 long before = relay.bytesFromTarget();
                 long t0 = System.nanoTime();
                 LOG.info("publishing {} to the connected node", DIST);
                 service.createDistribution(DIST, "os", Optional.empty());
-                waitUntil(Duration.ofMinutes(30), () -> status(port).matches("(?s).*\"complete\"\\s*:\\s*true.*"));
+                waitUntil(Duration.ofMinutes(30), POLL,
+                        () -> status(port).matches("(?s).*\"complete\"\\s*:\\s*true.*"));
                 double groveSeconds = (System.nanoTime() - t0) / 1e9;
                 long wire = relay.bytesFromTarget() - before;
                 long rss = vmHwmKiB(node.pid());
@@ -290,7 +294,7 @@ public final class WanReplicationBench {
         Process p = new ProcessBuilder("nginx", "-c", conf.toString(), "-p", prefix.toString())
                 .redirectErrorStream(true).redirectOutput(prefix.resolve("logs/stdout").toFile()).start();
         HttpClient c = HttpClient.newHttpClient();
-        waitUntil(Duration.ofSeconds(20), () -> {
+        waitUntil(Duration.ofSeconds(20), POLL, () -> {
             try {
                 return c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/repo/config"))
                         .build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
@@ -317,7 +321,7 @@ public final class WanReplicationBench {
 
     private static int nodePort(Process node, Path out) throws Exception {
         int[] port = new int[1];
-        waitUntil(Duration.ofSeconds(60), () -> {
+        waitUntil(Duration.ofSeconds(60), POLL, () -> {
             if (!node.isAlive()) {
                 throw new GroveException(ErrorCode.IO, "node exited with " + node.exitValue());
             }
@@ -367,28 +371,6 @@ public final class WanReplicationBench {
         if (p.waitFor() != 0) {
             throw new GroveException(ErrorCode.IO, String.join(" ", command) + ": exit " + p.exitValue()
                     + " (see " + log + ")");
-        }
-    }
-
-    private static void completed(SeederService service, Task t) {
-        Task done = service.awaitTask(t.id(), Duration.ofMinutes(10));
-        if (done.state() != TaskState.COMPLETED) {
-            throw new GroveException(ErrorCode.INTERNAL, "seeder task failed: " + done);
-        }
-    }
-
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    /** Polls {@code check} every 20 ms (a benchmark harness, not a test: no Awaitility on its class path). */
-    private static void waitUntil(Duration timeout, Check check) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!check.ok()) {
-            if (System.nanoTime() > deadline) {
-                throw new GroveException(ErrorCode.IO, "timed out after " + timeout);
-            }
-            TimeUnit.MILLISECONDS.sleep(20);
         }
     }
 }

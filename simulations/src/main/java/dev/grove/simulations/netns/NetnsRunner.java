@@ -18,6 +18,7 @@ import dev.grove.simulations.report.RunReport;
 import dev.grove.simulations.scenario.ReleaseCatalog;
 import dev.grove.simulations.scenario.Scenario;
 import dev.grove.simulations.scenario.Scenario.Action;
+import dev.grove.simulations.scenario.ScenarioRunner;
 import dev.grove.simulations.scenario.Scenario.SiteSpec;
 import dev.grove.simulations.scenario.Scenario.TimelineEvent;
 import java.io.IOException;
@@ -25,12 +26,9 @@ import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -267,7 +265,7 @@ public final class NetnsRunner {
                 // shutting down: the hook runs
             }
             if (!keep) {
-                deleteTree(work);
+                ScenarioRunner.deleteTree(work);
             }
         }
     }
@@ -533,29 +531,6 @@ public final class NetnsRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new GroveException(ErrorCode.INTERNAL, String.join(" ", cmd) + ": interrupted", e);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            LOG.warn("netns: could not remove {}: {}", dir, e.toString());
         }
     }
 }

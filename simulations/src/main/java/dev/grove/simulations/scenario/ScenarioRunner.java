@@ -436,7 +436,8 @@ public final class ScenarioRunner {
         };
     }
 
-    static void deleteTree(Path dir) {
+    /** Removes a run's work tree (best effort: what cannot be removed is logged). */
+    public static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

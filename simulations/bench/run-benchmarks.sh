@@ -57,6 +57,7 @@ cp="${GROVE_BENCH_CP:-$here/simulations/target/lib/*:$here/simulations/target/cl
 grove() { (grove_exec "$@"); }
 grove_exec() { # exec: as a background job ( grove_exec ... & ) its pid is the JVM's, so cleanup can stop it
     exec java ${GROVE_JAVA_OPTS:--Xmx512m} -Dorg.slf4j.simpleLogger.defaultLogLevel="${GROVE_LOG_LEVEL:-warn}" \
+        -Djava.library.path="$here/simulations/target/native" \
         -Dorg.slf4j.simpleLogger.logFile=System.err -cp "$cp" dev.grove.simulations.cli.Grove "$@"
 }
 
@@ -114,16 +115,16 @@ make_usr_repo() { # a real tree (subsets of this machine's /usr), then a child c
 objects_of() { find "$1/objects" -type f | wc -l; }
 mb_of() { du -sm "$1/objects" | cut -f1; }
 
-# one timed run: prints "grove_wall grove_import_ms"
-run_grove_import() { # SRC [PRELOAD_SRC]
+# one timed run: prints "grove_wall grove_import_ms new_objects"
+run_grove_import() { # SRC [PRELOAD_SRC] [--copy]
     local data="$tmp/import-data" out t0 t1
     rm -rf "$data"
     if [[ -n "${2:-}" ]]; then
-        grove node import --data "$data" --distribution bench --from "$2" >/dev/null
+        grove node import --data "$data" --distribution bench --from "$2" ${3:-} >/dev/null
     fi
     sync
     t0="$(now)"
-    out="$(grove node import --data "$data" --distribution bench --from "$1")"
+    out="$(grove node import --data "$data" --distribution bench --from "$1" ${3:-})"
     t1="$(now)"
     echo "$(secs "$t0" "$t1") $(sed -n 's/.*bytes, \([0-9]*\) ms.*/\1/p' <<<"$out" | head -1) $(sed -n 's/.*: \([0-9]*\) new object.*/\1/p' <<<"$out" | head -1)"
 }
@@ -144,7 +145,7 @@ run_ostree_pull() { # SRC [PRELOAD_SRC] [--untrusted]
 }
 
 import_case() { # NAME SRC [PRELOAD_SRC]
-    local name="$1" src="$2" pre="${3:-}" i g=() gi=() p=() u=() r objs
+    local name="$1" src="$2" pre="${3:-}" i g=() gi=() gc=() p=() u=() r objs
     for ((i = 0; i < REPS; i++)); do
         log "import $name: run $((i + 1))/$REPS"
         p+=("$(run_ostree_pull "$src" "$pre")")
@@ -153,13 +154,67 @@ import_case() { # NAME SRC [PRELOAD_SRC]
         g+=("$(cut -d' ' -f1 <<<"$r")")
         gi+=("$(awk '{printf "%.2f", $2 / 1000}' <<<"$r")")
         objs="$(cut -d' ' -f3 <<<"$r")"
+        gc+=("$(run_grove_import "$src" "$pre" --copy | cut -d' ' -f1)")
     done
-    local mp mu mg mgi
+    local mp mu mg mgi mgc
     mp="$(printf '%s\n' "${p[@]}" | median)"
     mu="$(printf '%s\n' "${u[@]}" | median)"
     mg="$(printf '%s\n' "${g[@]}" | median)"
     mgi="$(printf '%s\n' "${gi[@]}" | median)"
-    echo "| $name | $objs | $mp | $mu | $mg | $mgi | $(ratio "$mg" "$mp") | $(ratio "$mgi" "$mp") | $(ratio "$mg" "$mu") |"
+    mgc="$(printf '%s\n' "${gc[@]}" | median)"
+    echo "| $name | $objs | $mp | $mu | $mg | $mgi | $mgc | $(ratio "$mg" "$mp") | $(ratio "$mg" "$mu") | $(ratio "$mgc" "$mu") |"
+}
+
+# ---------------------------------------------------------------------------------------------- seeder import
+# The seeder is a long-running service: its imports run in a warm JVM. One seeder serves the whole case; each
+# run imports the fixture directory into a fresh repository (a task through the admin API), then the repository
+# is deleted and gc empties the store again, so every run writes every object.
+seeder_admin() { grove seeder "$@" --data "$tmp/seeder-data"; }
+
+iso_secs() { date -d "$1" +%s.%N; }
+
+seeder_import_once() { # N SRC: prints "task_secs cli_wall"
+    local name="bench$1" out t0 t1 started finished
+    seeder_admin repo create "$name" >/dev/null
+    t0="$(now)"
+    out="$(seeder_admin repo import "$name" --dir "$2" --json)"
+    t1="$(now)"
+    started="$(sed -n 's/.*"startedAt" *: *"\([^"]*\)".*/\1/p' <<<"$out" | head -1)"
+    finished="$(sed -n 's/.*"finishedAt" *: *"\([^"]*\)".*/\1/p' <<<"$out" | head -1)"
+    seeder_admin repo delete "$name" >/dev/null
+    seeder_admin gc >/dev/null
+    echo "$(secs "$(iso_secs "$started")" "$(iso_secs "$finished")") $(secs "$t0" "$t1")"
+}
+
+bench_seeder_import() { # SRC NAME
+    local src="$1" name="$2" data="$tmp/seeder-data" i r st=() sw=() u=() pid
+    rm -rf "$data"
+    ( grove_exec seeder serve --data "$data" --admin 127.0.0.1:0 --http 127.0.0.1:0 --peer 127.0.0.1:0 \
+        >"$tmp/seeder.log" 2>&1 ) &
+    pid=$!
+    pids+=("$pid")
+    for ((i = 0; i < 300; i++)); do
+        [[ -s "$data/admin.url" ]] && break
+        sleep 0.1
+    done
+    [[ -s "$data/admin.url" ]] || { cat "$tmp/seeder.log" >&2; echo "seeder did not start" >&2; return 1; }
+    log "seeder import $name: 2 warm-up imports (JIT)"
+    seeder_import_once w1 "$src" >/dev/null
+    seeder_import_once w2 "$src" >/dev/null
+    for ((i = 0; i < REPS; i++)); do
+        log "seeder import $name: run $((i + 1))/$REPS"
+        u+=("$(run_ostree_pull "$src" "" --untrusted)")
+        r="$(seeder_import_once "$i" "$src")"
+        st+=("$(cut -d' ' -f1 <<<"$r")")
+        sw+=("$(cut -d' ' -f2 <<<"$r")")
+    done
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    local mu mst msw
+    mu="$(printf '%s\n' "${u[@]}" | median)"
+    mst="$(printf '%s\n' "${st[@]}" | median)"
+    msw="$(printf '%s\n' "${sw[@]}" | median)"
+    echo "| $name | $mu | $mst | $msw | $(ratio "$mst" "$mu") | $(ratio "$msw" "$mu") |"
 }
 
 bench_import() {
@@ -169,14 +224,26 @@ bench_import() {
     echo "### Import vs ostree pull-local (median of $REPS; seconds)"
     echo
     echo "Objects: new objects written by Grove. pull-local: stock \`ostree pull-local\` into a fresh archive repo (trusts"
-    echo "the source); --untrusted: same, verifying every object. grove: wall time of \`grove node import\` (JVM start"
-    echo "included); grove in-JVM: the importer's own elapsed time, as printed by the command."
+    echo "the source; hard-links its files); --untrusted: same, verifying every object (and still hard-linking)."
+    echo "grove: wall time of \`grove node import\` (cold JVM start included; hard-links like pull-local, verifying"
+    echo "every object through its link); grove in-JVM: the importer's own elapsed time, as printed by the command;"
+    echo "grove --copy: the same import writing a copy of every object."
     echo
-    echo "| case | objects | pull-local | pull-local --untrusted | grove | grove in-JVM | grove/pull-local | in-JVM/pull-local | grove/--untrusted |"
-    echo "|---|---|---|---|---|---|---|---|---|"
+    echo "| case | objects | pull-local | pull-local --untrusted | grove | grove in-JVM | grove --copy | grove/pull-local | grove/--untrusted | grove --copy/--untrusted |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
     import_case "blobs: $(objects_of "$tmp/blob-repo") objects, $(mb_of "$tmp/blob-repo") MB" "$tmp/blob-repo"
     import_case "usr base: $(objects_of "$tmp/usr-base") objects, $(mb_of "$tmp/usr-base") MB" "$tmp/usr-base"
     import_case "usr child ($(cat "$tmp/usr-changed") files changed) over base" "$tmp/usr-repo" "$tmp/usr-base"
+    echo
+    echo "### Seeder import (warm service) vs ostree pull-local --untrusted (median of $REPS; seconds)"
+    echo
+    echo "A running seeder imports the directory into a fresh repository (\`grove seeder repo import NAME --dir\`,"
+    echo "after two warm-up imports); task: the import task's own duration (startedAt..finishedAt: verify, stage,"
+    echo "commit, new repository version); cli: wall time of the command, whose client JVM starts cold."
+    echo
+    echo "| case | pull-local --untrusted | seeder task | seeder cli | task/--untrusted | cli/--untrusted |"
+    echo "|---|---|---|---|---|---|"
+    bench_seeder_import "$tmp/usr-base" "usr base: $(objects_of "$tmp/usr-base") objects"
 }
 
 # ---------------------------------------------------------------------------------------------- HTTP

@@ -24,6 +24,7 @@ if [[ -z "${GROVE_BENCH_CP:-}" ]]; then
 fi
 cp="${GROVE_BENCH_CP:-$here/simulations/target/lib/*:$here/simulations/target/classes}"
 java -Xmx"${HEAP:-3g}" -Dorg.slf4j.simpleLogger.defaultLogLevel="${GROVE_LOG_LEVEL:-info}" \
+    -Djava.library.path="$here/simulations/target/native" \
     -Dorg.slf4j.simpleLogger.logFile=System.err -cp "$cp" dev.grove.simulations.bench.SwarmBench \
     --work "$tmp/work" --nodes "${NODES:-1,3,5,10}" --modes "${MODES:-swarm,direct}" \
     --rate-mbit "${RATE_MBIT:-20}" --rtt-ms "${RTT_MS:-40}" --files "${FILES:-2000}" --limit-s "${LIMIT_S:-900}" \

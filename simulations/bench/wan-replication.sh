@@ -6,6 +6,7 @@
 #
 # usage: simulations/bench/wan-replication.sh
 # env:   RATE_MBIT=20  RTT_MS=40,600  MAX_MB=120  NODE_HEAP=256m
+#        STOCK_RTT_MS=40 (the stock pull only at these RTTs; default: every RTT; it takes ~23 min at 600 ms)
 #        DIRS="/usr/sbin /usr/lib/x86_64-linux-gnu/perl /usr/share/perl /usr/lib/python3.11 /usr/share/man"
 #        (binaries, Perl and Python sources, man pages: ~18,000 objects, ~53 MB as an archive repo here)
 #        BENCH_TMP=DIR (default: mktemp -d)  KEEP=1 (keep the work dir)  GROVE_BENCH_CP=classpath
@@ -24,7 +25,8 @@ if [[ -z "${GROVE_BENCH_CP:-}" ]]; then
 fi
 cp="${GROVE_BENCH_CP:-$here/simulations/target/lib/*:$here/simulations/target/classes}"
 java -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel="${GROVE_LOG_LEVEL:-info}" \
+    -Djava.library.path="$here/simulations/target/native" \
     -Dorg.slf4j.simpleLogger.logFile=System.err -cp "$cp" dev.grove.simulations.bench.WanReplicationBench \
     --work "$tmp" --rate-mbit "${RATE_MBIT:-20}" --rtt-ms "${RTT_MS:-40,600}" \
     --dirs "${DIRS:-/usr/sbin /usr/lib/x86_64-linux-gnu/perl /usr/share/perl /usr/lib/python3.11 /usr/share/man}" \
-    --max-mb "${MAX_MB:-120}" --node-heap "${NODE_HEAP:-256m}"
+    --max-mb "${MAX_MB:-120}" --node-heap "${NODE_HEAP:-256m}" ${STOCK_RTT_MS+--stock-rtt-ms "$STOCK_RTT_MS"}

@@ -225,6 +225,12 @@ public final class Seeder implements AutoCloseable {
         }
 
         @Override
+        public Optional<List<ObjectId>> metadataClosure(PeerIdentity peer, dev.grove.protocol.ostree.Checksum commit,
+                                                        List<dev.grove.protocol.ostree.Checksum> haveCommits) {
+            return delegate.metadataClosure(peer, commit, haveCommits); // each object then goes through object()
+        }
+
+        @Override
         public boolean[] have(PeerIdentity peer, List<ObjectId> ids) {
             return delegate.have(peer, ids);
         }

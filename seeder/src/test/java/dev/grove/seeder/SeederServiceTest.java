@@ -134,7 +134,10 @@ class SeederServiceTest {
         assertEquals("2", child.result().get("version"));
         assertEquals(Long.toString(objects2 - objects1), child.result().get("objectsImported"),
                 "a child import costs only its new objects");
-        assertEquals(Long.toString(objects1), child.result().get("objectsAlreadyPresent"));
+        // what the child's walk met already stored: the first import marked its trees complete, so an unchanged
+        // directory counts once (its dirtree), not with everything below it
+        long present = Long.parseLong(child.result().get("objectsAlreadyPresent"));
+        assertTrue(present > 0 && present <= objects1, "already present: " + present + " of " + objects1);
         assertEquals(Map.of(REF, c2), service.version("os", 2).refs());
         assertEquals(Map.of(REF, c1), service.version("os", 1).refs(), "old versions stay addressable");
 

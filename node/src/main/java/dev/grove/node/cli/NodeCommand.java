@@ -61,12 +61,15 @@ public final class NodeCommand {
             """;
 
     static final String IMPORT_USAGE = """
-            usage: grove node import --data DIR --distribution NAME --from PATH
+            usage: grove node import --data DIR --distribution NAME --from PATH [--copy]
 
             Imports an ostree archive repo, packed as a tarball (.tar or .tar.gz, as osbuild-composer makes it)
             or as a directory, into the store in DIR (created if absent), checks every object, and publishes its
             refs/heads/* as distribution NAME (replacing that distribution's refs). Nothing is kept unless the
             whole import succeeds. Run it with no node serving DIR.
+            A directory on the store's filesystem is hard-linked, as ostree pull-local does (each object is
+            verified through its new link): do not modify its object files in place afterwards.
+            --copy   copy every object file instead of hard-linking it
             """;
 
     static final String STATUS_USAGE = """
@@ -180,7 +183,8 @@ public final class NodeCommand {
     }
 
     private int importVerb(List<String> rest) {
-        Args a = Args.parse("grove node import", rest, Set.of("--data", "--distribution", "--from"), Set.of(), 0);
+        Args a = Args.parse("grove node import", rest, Set.of("--data", "--distribution", "--from"), Set.of("--copy"),
+                0);
         if (a.help()) {
             out.print(IMPORT_USAGE);
             return 0;
@@ -191,7 +195,7 @@ public final class NodeCommand {
         if (!Files.exists(from)) {
             throw new GroveException(ErrorCode.NOT_FOUND, "import: no such file or directory " + from);
         }
-        return NodeRunner.importInto(data, distribution, from, out);
+        return NodeRunner.importInto(data, distribution, from, a.flag("--copy"), out);
     }
 
     private int statusVerb(List<String> rest) {

@@ -82,8 +82,8 @@ final class NodeRunner implements AutoCloseable {
     }
 
     /** {@code grove node import}: a tarball or an archive repo directory into the store at {@code data}. */
-    static int importInto(Path data, String distribution, Path from, PrintStream out) {
-        ImportRequest request = ImportRequest.all(distribution);
+    static int importInto(Path data, String distribution, Path from, boolean copy, PrintStream out) {
+        ImportRequest request = copy ? ImportRequest.all(distribution).copying() : ImportRequest.all(distribution);
         ImportResult r;
         try (RocksObjectStore store = NodeCommand.openStore(data)) {
             Importer importer = new Importer(store);

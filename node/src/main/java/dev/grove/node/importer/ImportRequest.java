@@ -15,8 +15,14 @@ import java.util.TreeSet;
  * @param refs         the refs to import; empty means every {@code refs/heads/*} of the source
  * @param publish      publish the distribution after committing the objects; when false the objects are stored but
  *                     nothing references them (a later {@link dev.grove.node.store.ObjectStore#gc()} may remove them)
+ * @param hardLinks    a directory import hard-links each object file of the source into the store when both are on
+ *                     one filesystem (as {@code ostree pull-local} does), verifying it through the new link, instead
+ *                     of copying it; the store then shares those inodes with the source, so the source's files must
+ *                     not be modified in place afterwards. Files that cannot be linked are copied. Tarballs are
+ *                     always copied.
  */
-public record ImportRequest(String distribution, Optional<SortedSet<String>> refs, boolean publish) {
+public record ImportRequest(String distribution, Optional<SortedSet<String>> refs, boolean publish,
+                            boolean hardLinks) {
     public ImportRequest {
         Objects.requireNonNull(distribution, "distribution");
         if (distribution.isEmpty() || distribution.contains("/") || distribution.equals(".")
@@ -35,6 +41,11 @@ public record ImportRequest(String distribution, Optional<SortedSet<String>> ref
         });
     }
 
+    /** Hard links allowed (see {@code hardLinks}). */
+    public ImportRequest(String distribution, Optional<SortedSet<String>> refs, boolean publish) {
+        this(distribution, refs, publish, true);
+    }
+
     /** Every ref of the source, published into {@code distribution}. */
     public static ImportRequest all(String distribution) {
         return new ImportRequest(distribution, Optional.empty(), true);
@@ -47,6 +58,11 @@ public record ImportRequest(String distribution, Optional<SortedSet<String>> ref
 
     /** The same request, without publishing. */
     public ImportRequest withoutPublish() {
-        return new ImportRequest(distribution, refs, false);
+        return new ImportRequest(distribution, refs, false, hardLinks);
+    }
+
+    /** The same request, copying every object file (no hard link to the source). */
+    public ImportRequest copying() {
+        return new ImportRequest(distribution, refs, publish, false);
     }
 }

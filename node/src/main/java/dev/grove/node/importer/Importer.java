@@ -128,17 +128,11 @@ public final class Importer {
                     return s.staging.has(id);
                 }
                 if (id.type() == ObjectType.FILE) {
-                    // leaves of the walk: verified and copied on the pool while the walk goes on
-                    parallel.submit(() -> {
-                        try (InputStream in = Files.newInputStream(file)) {
-                            s.writeObject(id, in, file.toString());
-                        }
-                    });
+                    // leaves of the walk: verified and staged on the pool while the walk goes on
+                    parallel.submit(() -> s.stageFile(id, file));
                     return true;
                 }
-                try (InputStream in = Files.newInputStream(file)) {
-                    s.writeObject(id, in, file.toString());
-                }
+                s.stageFile(id, file);
                 return true;
             };
             return s.finish(source, parallel::awaitAll, kept -> stageDirectoryDeltas(root, s, kept), start);
@@ -398,6 +392,31 @@ public final class Importer {
             }
         }
 
+        /**
+         * Stages an object file of a source directory: hard-linked and verified through the link when the request
+         * allows it and the file can be linked, else copied while verified.
+         */
+        void stageFile(ObjectId id, Path file) throws IOException {
+            if (req.hardLinks() && id.type().isContentAddressed()) {
+                long n;
+                try {
+                    n = staging.link(id, file);
+                } catch (MalformedObjectException e) {
+                    throw new MalformedObjectException(file + ": object " + id + " is malformed: " + e.getMessage(),
+                            e);
+                }
+                if (n > 0) {
+                    written.merge(id, n, Long::sum);
+                }
+                if (n >= 0) {
+                    return;
+                }
+            }
+            try (InputStream in = Files.newInputStream(file)) {
+                writeObject(id, in, file.toString());
+            }
+        }
+
         private void writeObject(ObjectId id, InputStream in) throws IOException {
             if (id.type() == ObjectType.COMMIT_META) {
                 // mutable and small: rewrite it only when the source's copy differs from the stored one
@@ -499,7 +518,7 @@ public final class Importer {
                     bytes += e.getValue();
                 }
             }
-            staging.commit(keep);
+            staging.commit(keep, walker.completeTrees());
             if (req.publish()) {
                 store.publish(Distribution.of(req.distribution(), refs, publishedSummary, publishedSig));
             }

@@ -65,6 +65,14 @@ final class ReachabilityWalker {
         return treesSkipped;
     }
 
+    /**
+     * Dirtrees walked strictly: after {@link #walkRefs} returned, every object below each of them is staged or stored
+     * (a strict walk throws at the first absent one).
+     */
+    Set<ObjectId> completeTrees() {
+        return strictTrees;
+    }
+
     /** Every commit reached so far (ref commits and present parents). */
     Set<Checksum> commits() {
         return commits;

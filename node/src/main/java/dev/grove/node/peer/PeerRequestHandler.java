@@ -1,5 +1,6 @@
 package dev.grove.node.peer;
 
+import dev.grove.protocol.ostree.Checksum;
 import dev.grove.protocol.ostree.ObjectId;
 import dev.grove.protocol.wire.PeerMessage;
 import java.nio.file.Path;
@@ -31,6 +32,15 @@ public interface PeerRequestHandler {
 
     /** A repo file under {@code deltas/} or {@code delta-indexes/} (path already checked); empty: not held. */
     default Optional<Path> file(PeerIdentity peer, String relativePath) {
+        return Optional.empty();
+    }
+
+    /**
+     * The metadata of a commit to send in one answer, in walk order: the commit, its commitmeta when held, then every
+     * dirtree and dirmeta of its tree except the subtrees of {@code haveCommits} (commits the peer holds completely;
+     * unknown ones are ignored). Empty: the commit is not held here.
+     */
+    default Optional<List<ObjectId>> metadataClosure(PeerIdentity peer, Checksum commit, List<Checksum> haveCommits) {
         return Optional.empty();
     }
 

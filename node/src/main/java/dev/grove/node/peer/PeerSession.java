@@ -1,5 +1,6 @@
 package dev.grove.node.peer;
 
+import dev.grove.protocol.ostree.Checksum;
 import dev.grove.protocol.ostree.ObjectId;
 import dev.grove.protocol.wire.PeerMessage;
 import java.util.List;
@@ -56,6 +57,15 @@ public interface PeerSession extends AutoCloseable {
      * returned from its last call.
      */
     CompletableFuture<Void> want(List<PeerMessage.ObjectRef> objects, ObjectReceiver receiver);
+
+    /**
+     * Fetches a commit's metadata in one request: the commit, its commitmeta (if the peer holds one) and every dirtree
+     * and dirmeta of its tree except the subtrees of {@code haveCommits} (commits this side holds completely, at most
+     * {@link dev.grove.protocol.wire.WireLimits#MAX_HAVE_COMMITS}). The receiver sees each object as for
+     * {@link #want} (an unknown commit: one NotFound). Completes when the peer's end-of-answer arrives and every
+     * object it began has ended.
+     */
+    CompletableFuture<Void> wantMetadata(Checksum commit, List<Checksum> haveCommits, ObjectReceiver receiver);
 
     /** Fetches a file under {@code deltas/} or {@code delta-indexes/} from {@code offset}, chunked like an object. */
     CompletableFuture<Void> wantFile(String path, long offset, ObjectReceiver receiver);

@@ -2,7 +2,9 @@ package dev.grove.node.peer;
 
 import dev.grove.protocol.error.ErrorCode;
 import dev.grove.protocol.error.GroveException;
+import dev.grove.protocol.ostree.Checksum;
 import dev.grove.protocol.ostree.ObjectId;
+import dev.grove.protocol.ostree.ObjectType;
 import dev.grove.protocol.wire.PeerMessage;
 import dev.grove.protocol.wire.Role;
 import dev.grove.protocol.wire.WireLimits;
@@ -204,6 +206,20 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
     }
 
     @Override
+    public CompletableFuture<Void> wantMetadata(Checksum commit, List<Checksum> haveCommits, ObjectReceiver receiver) {
+        java.util.Objects.requireNonNull(receiver, "receiver");
+        long id = nextRequestId.getAndIncrement();
+        PeerMessage.WantMetadata request;
+        try {
+            request = new PeerMessage.WantMetadata(id, commit, haveCommits);
+        } catch (GroveException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        return send(id, Pending.Transfer.open(receiver, f), request, f);
+    }
+
+    @Override
     public CompletableFuture<Void> wantFile(String path, long offset, ObjectReceiver receiver) {
         java.util.Objects.requireNonNull(receiver, "receiver");
         long id = nextRequestId.getAndIncrement();
@@ -354,6 +370,8 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
             chunk(c, frame.content());
         } else if (m instanceof PeerMessage.NotFound n) {
             notFound(n);
+        } else if (m instanceof PeerMessage.MetadataEnd e) {
+            metadataEnd(e);
         } else if (m instanceof PeerMessage.Summary s) {
             summary(s);
         } else if (m instanceof PeerMessage.SummaryUnchanged u) {
@@ -400,6 +418,27 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
                 } finally {
                     out.flush();
                 }
+            });
+        } else if (m instanceof PeerMessage.WantMetadata w) {
+            serve(w.requestId(), () -> {
+                Optional<List<ObjectId>> ids = handler.metadataClosure(from, w.commit(), w.haveCommits());
+                ObjectId commitId = ObjectId.of(w.commit(), ObjectType.COMMIT);
+                if (ids.isEmpty()) {
+                    write(new PeerMessage.NotFound(w.requestId(), Optional.of(commitId), ""));
+                    write(new PeerMessage.MetadataEnd(w.requestId(), 1));
+                    return;
+                }
+                Flusher out = new Flusher(flushBytes());
+                try {
+                    for (ObjectId id : ids.get()) {
+                        if (!stream(out, w.requestId(), Optional.of(id), "", handler.object(from, id), 0)) {
+                            return;
+                        }
+                    }
+                } finally {
+                    out.flush();
+                }
+                write(new PeerMessage.MetadataEnd(w.requestId(), ids.get().size()));
             });
         } else if (m instanceof PeerMessage.WantFile f) {
             serve(f.requestId(), () -> {
@@ -499,6 +538,28 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
                 }
             } catch (RuntimeException e) {
                 failTransfer(n.requestId(), t, e);
+            }
+        });
+    }
+
+    /** The end of a metadata answer: complete when every object it began has ended and the count agrees. */
+    private void metadataEnd(PeerMessage.MetadataEnd e) {
+        Pending p = pending.get(e.requestId());
+        if (!(p instanceof Pending.Transfer t) || !t.isOpen()) {
+            unexpected(e.requestId(), p, e);
+            return;
+        }
+        deliver(() -> {
+            if (t.failed()) {
+                return;
+            }
+            String problem = t.answerEnded(e.objects());
+            if (problem == null) {
+                pending.remove(e.requestId(), t);
+                t.complete();
+            } else {
+                failTransfer(e.requestId(), t, new GroveException(ErrorCode.MALFORMED, "peer " + remote
+                        + ": metadata answer " + e.requestId() + ": " + problem));
             }
         });
     }
@@ -893,17 +954,70 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
             private final CompletableFuture<Void> future;
             private final Map<Object, Long> nextOffset;
 
+            /** Open (a metadata answer): the objects are not known in advance; MetadataEnd ends it. */
+            private final boolean open;
+            /** Open: every object the answer began, so none comes twice and the end can be counted. */
+            private final Set<Object> begun;
+
             Transfer(ObjectReceiver receiver, CompletableFuture<Void> future, Map<Object, Long> expected) {
+                this(receiver, future, expected, false);
+            }
+
+            private Transfer(ObjectReceiver receiver, CompletableFuture<Void> future, Map<Object, Long> expected,
+                             boolean open) {
                 this.receiver = receiver;
                 this.future = future;
                 this.nextOffset = expected;
+                this.open = open;
+                this.begun = open ? ConcurrentHashMap.newKeySet() : Set.of();
+            }
+
+            /** A transfer that takes any metadata object from offset 0, each once, until MetadataEnd. */
+            static Transfer open(ObjectReceiver receiver, CompletableFuture<Void> future) {
+                return new Transfer(receiver, future, new ConcurrentHashMap<>(), true);
+            }
+
+            boolean isOpen() {
+                return open;
             }
 
             boolean failed() {
                 return future.isDone();
             }
 
+            /** Open transfers: admits {@code key} as a new object of the answer, or says why not. */
+            private void admit(Object key, long offset) {
+                if (!(key instanceof ObjectId id) || !id.type().isMetadata()) {
+                    throw new GroveException(ErrorCode.MALFORMED, key + " in a metadata answer (expected: commit, "
+                            + "commitmeta, dirtree or dirmeta objects)");
+                }
+                if (offset != 0 || !begun.add(key)) {
+                    throw new GroveException(ErrorCode.MALFORMED, "chunk of " + key + " at offset " + offset
+                            + " in a metadata answer (expected: each object once, from offset 0)");
+                }
+                if (begun.size() > WireLimits.MAX_METADATA_OBJECTS) {
+                    throw new GroveException(ErrorCode.LIMIT_EXCEEDED, "metadata answer: more than "
+                            + WireLimits.MAX_METADATA_OBJECTS + " objects");
+                }
+                nextOffset.put(key, 0L);
+            }
+
+            /** Null when the answer is whole ({@code objects} began and every one ended), else what is wrong. */
+            String answerEnded(long objects) {
+                if (!nextOffset.isEmpty()) {
+                    return nextOffset.size() + " object(s) still open at its end (first: "
+                            + nextOffset.keySet().iterator().next() + ")";
+                }
+                if (objects != begun.size()) {
+                    return "it says " + objects + " object(s) but " + begun.size() + " came";
+                }
+                return null;
+            }
+
             void chunk(Object key, PeerMessage.ObjectChunk c, InputStream in, int length) throws IOException {
+                if (open && !nextOffset.containsKey(key)) {
+                    admit(key, c.offset());
+                }
                 Long expected = nextOffset.get(key);
                 if (expected == null || expected != c.offset()) {
                     throw new GroveException(ErrorCode.MALFORMED, "chunk of " + key + " at offset " + c.offset()
@@ -914,16 +1028,19 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
             }
 
             void notFound(Object key, PeerMessage.NotFound n) {
+                if (open && !nextOffset.containsKey(key)) {
+                    admit(key, 0);
+                }
                 if (!nextOffset.containsKey(key)) {
                     throw new GroveException(ErrorCode.MALFORMED, "not_found for " + key + " (not asked for)");
                 }
                 receiver.onNotFound(n);
             }
 
-            /** True when this was the last open object of the request. */
+            /** True when this was the last open object of the request (never for an open one: MetadataEnd ends it). */
             boolean end(Object key) {
                 nextOffset.remove(key);
-                return nextOffset.isEmpty();
+                return !open && nextOffset.isEmpty();
             }
 
             void complete() {

@@ -2,11 +2,17 @@ package dev.grove.node.peer;
 
 import dev.grove.node.store.Distribution;
 import dev.grove.node.store.ObjectStore;
+import dev.grove.protocol.ostree.Checksum;
+import dev.grove.protocol.ostree.Commit;
+import dev.grove.protocol.ostree.DirTree;
 import dev.grove.protocol.ostree.ObjectId;
+import dev.grove.protocol.ostree.ObjectType;
 import dev.grove.protocol.wire.PeerMessage;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -49,6 +55,64 @@ public final class StoreRequestHandler implements PeerRequestHandler {
             return Optional.empty();
         }
         return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? Optional.of(p) : Optional.empty();
+    }
+
+    @Override
+    public Optional<List<ObjectId>> metadataClosure(PeerIdentity peer, Checksum commit, List<Checksum> haveCommits) {
+        ObjectId commitId = ObjectId.of(commit, ObjectType.COMMIT);
+        Optional<byte[]> commitBytes = store.readMetadata(commitId);
+        if (commitBytes.isEmpty()) {
+            return Optional.empty();
+        }
+        // what the peer holds: every dirtree and dirmeta of its complete commits (a dirtree's checksum fixes its
+        // whole subtree, so a shared one is skipped with everything below it)
+        Set<ObjectId> held = new HashSet<>();
+        for (Checksum h : haveCommits) {
+            if (!h.equals(commit)) {
+                store.readMetadata(ObjectId.of(h, ObjectType.COMMIT))
+                        .ifPresent(b -> walkTrees(Commit.parse(b), Set.of(), held::add));
+            }
+        }
+        List<ObjectId> out = new ArrayList<>();
+        out.add(commitId);
+        ObjectId meta = ObjectId.of(commit, ObjectType.COMMIT_META);
+        if (store.has(meta)) {
+            out.add(meta);
+        }
+        walkTrees(Commit.parse(commitBytes.get()), held, out::add);
+        return Optional.of(out);
+    }
+
+    /**
+     * Breadth first over the stored part of a commit's tree: each dirmeta and dirtree not in {@code skip} (nor seen
+     * before) goes to {@code sink}; a dirtree not stored ends its branch.
+     */
+    private void walkTrees(Commit c, Set<ObjectId> skip, Consumer<ObjectId> sink) {
+        Set<ObjectId> seen = new HashSet<>();
+        java.util.ArrayDeque<ObjectId> queue = new java.util.ArrayDeque<>();
+        ObjectId rootMeta = ObjectId.of(c.rootDirMeta(), ObjectType.DIR_META);
+        if (!skip.contains(rootMeta) && seen.add(rootMeta)) {
+            sink.accept(rootMeta);
+        }
+        queue.add(ObjectId.of(c.rootDirTree(), ObjectType.DIR_TREE));
+        while (!queue.isEmpty()) {
+            ObjectId tree = queue.poll();
+            if (skip.contains(tree) || !seen.add(tree)) {
+                continue;
+            }
+            Optional<byte[]> bytes = store.readMetadata(tree);
+            if (bytes.isEmpty()) {
+                continue;
+            }
+            sink.accept(tree);
+            for (DirTree.DirEntry d : DirTree.parse(bytes.get()).dirs()) {
+                ObjectId m = ObjectId.of(d.meta(), ObjectType.DIR_META);
+                if (!skip.contains(m) && seen.add(m)) {
+                    sink.accept(m);
+                }
+                queue.add(ObjectId.of(d.tree(), ObjectType.DIR_TREE));
+            }
+        }
     }
 
     @Override

@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * Fetches what a commit's closure lacks over one session, then its detached metadata:
  *
  * <pre>
+ *   commit, commitmeta and every     one request (WantMetadata), when the commit is new and no site peer
+ *   dirtree + dirmeta                mirrors the distribution: the seeder walks the tree and leaves out what the
+ *                                    node's complete commits share with it
+ *   otherwise:
  *   commit (+ commitmeta)            one request
  *   root dirtree + dirmeta           one request per tree level (breadth first): the plan grows early
  *   ...
@@ -82,12 +86,18 @@ final class ClosureFetcher {
         ObjectId commitId = ObjectId.of(commit, ObjectType.COMMIT);
         ObjectId metaId = ObjectId.of(commit, ObjectType.COMMIT_META);
         // commitmeta is not content-addressed and the seeder may re-sign: always take its current one
-        List<ObjectId> first = new ArrayList<>();
-        if (!store.has(commitId)) {
-            first.add(commitId);
+        if (!store.has(commitId) && alone()) {
+            // a commit not begun yet: its whole metadata in one request (one round trip instead of one per tree
+            // level); a commit begun before (a restart) asks level by level for only what it lacks
+            fetchMetadata(commit);
+        } else {
+            List<ObjectId> first = new ArrayList<>();
+            if (!store.has(commitId)) {
+                first.add(commitId);
+            }
+            first.add(metaId);
+            fetchBatch(first, Set.of(metaId));
         }
-        first.add(metaId);
-        fetchBatch(first, Set.of(metaId));
         if (store.isComplete(commit)) {
             return;
         }
@@ -128,6 +138,37 @@ final class ClosureFetcher {
             throw new MissingObjectException(missing.isEmpty() ? commit.toString() : missing.get(0).toString(),
                     "closure of " + commit + " still lacks " + missing.size() + " object(s) after fetching");
         }
+    }
+
+    /** No site peer mirrors the distribution right now: everything comes from the seeder. */
+    private boolean alone() {
+        return peers == null || peers.mirroring(distribution).isEmpty();
+    }
+
+    /**
+     * The commit, its commitmeta and its tree's dirtrees and dirmetas in one answer, leaving out the subtrees of the
+     * commits the store holds completely (the published ones: a child commit costs only its changed directories).
+     */
+    private void fetchMetadata(Checksum commit) {
+        List<Checksum> have = new ArrayList<>();
+        for (dev.grove.node.store.Distribution d : store.distributions()) {
+            for (Checksum c : d.refs().values()) {
+                if (have.size() < dev.grove.protocol.wire.WireLimits.MAX_HAVE_COMMITS && !have.contains(c)
+                        && !c.equals(commit) && store.isComplete(c)) {
+                    have.add(c);
+                }
+            }
+        }
+        StoreReceiver r = receiver();
+        try {
+            await(session.wantMetadata(commit, have, r));
+        } finally {
+            finish(r);
+        }
+        progress.planned(r.endedObjects());
+        LOG.info("metadata of {}: {} objects, {} bytes in one request ({} complete commits held)", commit,
+                r.endedObjects(), r.receivedBytes(), have.size());
+        check(r, Set.of());
     }
 
     private void withSite(Checksum commit, List<ObjectId> ids, SwarmFetcher.Wan wan) {

@@ -85,6 +85,18 @@ public interface ObjectStore extends AutoCloseable {
         /** As {@link ObjectStore#write}, into the staging area; verified while streaming. */
         long write(ObjectId id, InputStream in) throws IOException;
 
+        /**
+         * Stages the regular file {@code source} (a content-addressed object) by a hard link instead of a copy, when it
+         * is on the store's filesystem, and verifies it through the new link: what is checked is the inode kept. The
+         * caller asks {@link #has} first (the store is not asked again here).
+         *
+         * @return bytes verified; 0 when this staging holds the object already; -1 when the file cannot be linked
+         *         (another filesystem, not a regular file, no permission), nothing staged: the caller copies it
+         * @throws dev.grove.protocol.error.ChecksumMismatchException and the other verification errors of
+         *         {@link #write}, with nothing staged
+         */
+        long link(ObjectId id, Path source) throws IOException;
+
         /** Present in the store or in this staging. */
         boolean has(ObjectId id);
 
@@ -112,7 +124,16 @@ public interface ObjectStore extends AutoCloseable {
          * Makes staged objects and files visible (rename into place, one index batch), keeping only those in
          * {@code keep} when it is non-null. After this the staging is spent.
          */
-        void commit(Set<ObjectId> keep) throws IOException;
+        default void commit(Set<ObjectId> keep) throws IOException {
+            commit(keep, Set.of());
+        }
+
+        /**
+         * As {@link #commit(Set)}, and marks {@code completeTrees} subtree-complete in the same step: dirtrees the
+         * caller walked and found complete (everything below them staged or stored), so that publishing or walking
+         * the commit later need not read them again.
+         */
+        void commit(Set<ObjectId> keep, Set<ObjectId> completeTrees) throws IOException;
 
         /** Aborts unless committed: deletes every staged file. */
         @Override

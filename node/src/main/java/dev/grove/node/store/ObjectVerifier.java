@@ -22,6 +22,9 @@ final class ObjectVerifier {
     /** Metadata objects (commit, dirtree, dirmeta, commitmeta) larger than this are refused. */
     static final int MAX_METADATA_BYTES = 10 * 1024 * 1024;
 
+    /** The sink for a verification that keeps no copy. */
+    static final OutputStream NULL_SINK = OutputStream.nullOutputStream();
+
     private ObjectVerifier() {
     }
 
@@ -34,8 +37,9 @@ final class ObjectVerifier {
      */
     static long verify(ObjectId id, InputStream in, OutputStream out) throws IOException {
         long limit = id.type().isMetadata() ? MAX_METADATA_BYTES : Long.MAX_VALUE;
-        // small: it only gathers the header's small reads; the content's 64 KiB reads go through unbuffered
-        BufferedOutputStream buffered = new BufferedOutputStream(out, 8 * 1024);
+        // small: it only gathers the header's small reads; the content's 64 KiB reads go through unbuffered.
+        // A verification with no copy (the null sink) needs none.
+        OutputStream buffered = out == NULL_SINK ? out : new BufferedOutputStream(out, 8 * 1024);
         Tee tee = new Tee(in, buffered, limit, id);
         if (id.type().isContentAddressed()) {
             Checksum actual = ObjectDigests.digest(id.type(), tee);

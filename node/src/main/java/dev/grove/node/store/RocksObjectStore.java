@@ -162,7 +162,8 @@ public final class RocksObjectStore implements ObjectStore {
      * durable, verified files that the next open re-indexes (see {@link Reconciler}); nothing is indexed or renamed
      * before its data is durable.
      */
-    void commitStaged(Map<ObjectId, Path> objects, Map<Path, Path> otherFiles) throws IOException {
+    void commitStaged(Map<ObjectId, Path> objects, Map<Path, Path> otherFiles, Set<ObjectId> completeTrees)
+            throws IOException {
         readIo(() -> {
             List<Path> sources = new ArrayList<>(objects.size() + otherFiles.size());
             sources.addAll(objects.values());
@@ -187,9 +188,7 @@ public final class RocksObjectStore implements ObjectStore {
             if (created) {
                 ObjectFiles.fsyncDir(files.repo().resolve("objects"));
             }
-            for (Map.Entry<ObjectId, Path> e : objects.entrySet()) {
-                files.installNoDirSync(e.getValue(), e.getKey());
-            }
+            Map<ObjectId, Long> sizes = installAll(objects);
             for (Map.Entry<Path, Path> e : otherFiles.entrySet()) {
                 Path dest = files.repo().resolve(e.getKey());
                 Files.createDirectories(dest.getParent());
@@ -204,17 +203,40 @@ public final class RocksObjectStore implements ObjectStore {
             for (int from = 0; from < ids.size(); from += SWEEP_BATCH) {
                 try (IndexDb.Batch batch = index.batch()) {
                     for (ObjectId id : ids.subList(from, Math.min(from + SWEEP_BATCH, ids.size()))) {
-                        batch.putObject(id, Files.size(files.pathOf(id)));
+                        batch.putObject(id, sizes.get(id));
                     }
                     batch.commit();
                 }
             }
+            // marks only for trees now indexed (a lost mark only costs a walk, so they ride unsynced)
+            List<ObjectId> marks = new ArrayList<>();
+            for (ObjectId tree : completeTrees) {
+                if (tree.type() == ObjectType.DIR_TREE && (objects.containsKey(tree) || index.objectSize(tree).isPresent())) {
+                    marks.add(tree);
+                }
+            }
+            index.markTrees(marks);
             long t4 = System.nanoTime();
-            LOG.debug("staging committed: {} objects, {} other files, {} directories; ms: sync files {}, rename {}, "
-                    + "sync dirs {}, index {}", objects.size(), otherFiles.size(), dirs.size(), (t1 - t0) / 1_000_000,
-                    (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000);
+            LOG.debug("staging committed: {} objects, {} other files, {} directories, {} trees marked complete; ms: "
+                    + "sync files {}, rename {}, sync dirs {}, index {}", objects.size(), otherFiles.size(),
+                    dirs.size(), marks.size(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000,
+                    (t4 - t3) / 1_000_000);
             return null;
         });
+    }
+
+    /**
+     * Renames staged files into place (durable already; their directories are synced by the caller) and returns each
+     * object's file size, read before its rename. One thread: renames across directories serialise on the
+     * filesystem's rename lock anyway (two threads measured slower).
+     */
+    private Map<ObjectId, Long> installAll(Map<ObjectId, Path> objects) throws IOException {
+        Map<ObjectId, Long> sizes = new java.util.HashMap<>(objects.size() * 2);
+        for (Map.Entry<ObjectId, Path> e : objects.entrySet()) {
+            sizes.put(e.getKey(), Files.size(e.getValue()));
+            files.installNoDirSync(e.getValue(), e.getKey());
+        }
+        return sizes;
     }
 
     @Override

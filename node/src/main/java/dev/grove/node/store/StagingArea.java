@@ -8,10 +8,14 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -73,16 +77,7 @@ final class StagingArea implements ObjectStore.Staging {
             in.transferTo(OutputStream.nullOutputStream());
             return 0;
         }
-        // objects/XX/<rest>: creates spread over 256 directories instead of contending on one directory's lock
-        String name = id.toString();
-        Path dest = objectsDir.resolve(name.substring(0, 2)).resolve(name);
-        String fanout = name.substring(0, 2);
-        if (!fanouts.contains(fanout)) {
-            // once per fanout directory, not a failing mkdir per object; two writers may both create it (harmless),
-            // and the name is remembered only once the directory exists
-            Files.createDirectories(dest.getParent());
-            fanouts.add(fanout);
-        }
+        Path dest = stagedPath(id);
         long size;
         if (staged.containsKey(id)) {
             // rewritten (commitmeta): a temp name, then an atomic replace
@@ -95,6 +90,60 @@ final class StagingArea implements ObjectStore.Staging {
         }
         staged.put(id, dest);
         return size;
+    }
+
+    @Override
+    public long link(ObjectId id, Path source) throws IOException {
+        ensureOpen();
+        if (!id.type().isContentAddressed()) {
+            throw new IllegalArgumentException(id + ": only content-addressed objects are linked");
+        }
+        if (staged.containsKey(id)) {
+            // the walk asked the store already (Importer's source); only a concurrent staging is left to see
+            return 0;
+        }
+        Path dest = stagedPath(id);
+        try {
+            // link(2) does not follow a symlink: the check after it is on the inode now held, so a source swapped
+            // for a symlink (or a directory) is never kept as one
+            Files.createLink(dest, source);
+            if (!Files.readAttributes(dest, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
+                Files.delete(dest);
+                return -1;
+            }
+        } catch (FileAlreadyExistsException e) {
+            throw e;
+        } catch (FileSystemException | UnsupportedOperationException e) {
+            // EXDEV (another filesystem), EPERM (protected_hardlinks), EMLINK: copy instead
+            LOG.debug("{}: not linked ({}), copying", source, e.toString());
+            return -1;
+        }
+        boolean ok = false;
+        try (InputStream in = Files.newInputStream(dest)) {
+            long size = ObjectVerifier.verify(id, in, ObjectVerifier.NULL_SINK);
+            staged.put(id, dest);
+            ok = true;
+            return size;
+        } finally {
+            if (!ok) {
+                Files.deleteIfExists(dest);
+            }
+        }
+    }
+
+    /** {@code objects/XX/<name>}, creating the fanout directory the first time. */
+    private Path stagedPath(ObjectId id) throws IOException {
+        // creates spread over 256 directories instead of contending on one directory's lock
+        String name = id.toString();
+        String fanout = name.substring(0, 2);
+        Path dest = objectsDir.resolve(fanout).resolve(name);
+        if (!fanouts.contains(fanout)) {
+            // once per fanout directory, not a failing mkdir per object; two writers may both create it (harmless),
+            // and the name is remembered only once the directory exists
+            Files.createDirectories(dest.getParent());
+            fanouts.add(fanout);
+        }
+        return dest;
     }
 
     @Override
@@ -167,7 +216,7 @@ final class StagingArea implements ObjectStore.Staging {
     }
 
     @Override
-    public void commit(Set<ObjectId> keep) throws IOException {
+    public void commit(Set<ObjectId> keep, Set<ObjectId> completeTrees) throws IOException {
         ensureOpen();
         Map<ObjectId, Path> chosen = new LinkedHashMap<>();
         Map<Path, Path> others;
@@ -181,7 +230,7 @@ final class StagingArea implements ObjectStore.Staging {
         synchronized (otherFiles) {
             others = Map.copyOf(otherFiles);
         }
-        store.commitStaged(chosen, others);
+        store.commitStaged(chosen, others, completeTrees);
         state = State.COMMITTED;
         ObjectFiles.deleteRecursively(dir);
         LOG.debug("staging {} committed {} of {} objects", dir.getFileName(), chosen.size(), staged.size());

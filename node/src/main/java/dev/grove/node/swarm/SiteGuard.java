@@ -61,6 +61,13 @@ public final class SiteGuard implements PeerRequestHandler {
     }
 
     @Override
+    public Optional<List<ObjectId>> metadataClosure(PeerIdentity peer, dev.grove.protocol.ostree.Checksum commit,
+                                                    List<dev.grove.protocol.ostree.Checksum> haveCommits) {
+        return allowed(peer, "metadata of " + commit) ? delegate.metadataClosure(peer, commit, haveCommits)
+                : Optional.empty();
+    }
+
+    @Override
     public boolean[] have(PeerIdentity peer, List<ObjectId> ids) {
         return allowed(peer, "have") ? delegate.have(peer, ids) : new boolean[ids.size()];
     }

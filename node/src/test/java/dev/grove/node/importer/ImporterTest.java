@@ -314,6 +314,74 @@ class ImporterTest {
     }
 
     @Test
+    void aDirectoryIsHardLinkedIntoTheStoreAndCopiedOnRequest() throws Exception {
+        Path src = copy();
+        Path filez = largest(OstreeRepoFixture.objects(src, "filez"));
+        Path dirtree = largest(OstreeRepoFixture.objects(src, "dirtree"));
+        Path rel = src.relativize(filez);
+        Path linkedData = tmp.resolve("linked");
+        try (RocksObjectStore store = open(linkedData)) {
+            new Importer(store).importDirectory(src, ImportRequest.all("os"));
+        }
+        Path stored = linkedData.resolve("repo").resolve(rel);
+        assertEquals(inode(filez), inode(stored), "same filesystem: the store's file is the source's inode");
+        assertEquals(inode(dirtree), inode(linkedData.resolve("repo").resolve(src.relativize(dirtree))));
+        assertEquals(2, Files.getAttribute(filez, "unix:nlink"));
+
+        Path copiedData = tmp.resolve("copied");
+        try (RocksObjectStore store = open(copiedData)) {
+            new Importer(store).importDirectory(src, ImportRequest.all("os").copying());
+        }
+        Path copied = copiedData.resolve("repo").resolve(rel);
+        assertFalse(inode(filez).equals(inode(copied)), "copying() writes a file of its own");
+        assertArrayEquals(Files.readAllBytes(filez), Files.readAllBytes(copied));
+
+        // the source can go away: the linked store keeps its objects and stays valid
+        OstreeRepoFixture.deleteTree(src.getParent());
+        try (RocksObjectStore store = open(linkedData)) {
+            assertEquals(List.of(), store.fsck());
+            assertTrue(store.isComplete(fx.v2()));
+        }
+        assertFsck(linkedData);
+    }
+
+    @Test
+    void aSymlinkAmongTheSourceObjectsIsStoredAsARegularFileNeverAsALink() throws Exception {
+        Path src = copy();
+        Path filez = largest(OstreeRepoFixture.objects(src, "filez"));
+        Path elsewhere = Files.copy(filez, tmp.resolve("elsewhere.filez"));
+        Files.delete(filez);
+        Files.createSymbolicLink(filez, elsewhere);
+        Path data = tmp.resolve("data");
+        try (RocksObjectStore store = open(data)) {
+            new Importer(store).importDirectory(src, ImportRequest.all("os"));
+            assertEquals(List.of(), store.fsck());
+        }
+        Path stored = data.resolve("repo").resolve(src.relativize(filez));
+        assertTrue(Files.isRegularFile(stored, java.nio.file.LinkOption.NOFOLLOW_LINKS), stored.toString());
+        assertFalse(inode(elsewhere).equals(inode(stored)), "read through the symlink and copied, not linked");
+        assertArrayEquals(Files.readAllBytes(elsewhere), Files.readAllBytes(stored));
+        assertFsck(data);
+    }
+
+    @Test
+    void aCorruptFileRefusedThroughItsLinkLeavesTheSourceAsItWas() throws Exception {
+        Path bad = copy();
+        Path filez = largest(OstreeRepoFixture.objects(bad, "filez"));
+        flipByte(filez, (int) Files.size(filez) / 2);
+        byte[] before = Files.readAllBytes(filez);
+        assertRefusedUnchanged(GroveException.class, filez.getFileName().toString().substring(0, 20),
+                imp -> imp.importDirectory(bad, ImportRequest.all("os")));
+        assertEquals(1, Files.getAttribute(filez, "unix:nlink"), "the refused link is gone");
+        assertArrayEquals(before, Files.readAllBytes(filez));
+    }
+
+    private static Object inode(Path p) throws IOException {
+        return Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+    }
+
+    @Test
     void parentPathsAbsolutePathsGarbageAndEmptyInputAreRefused() throws Exception {
         byte[] evil = TestTars.build(t -> {
             t.tree(fx.repo().resolve("objects"), "repo/objects/");

@@ -120,6 +120,15 @@ record OstreeRepoFixture(Path repo, Checksum v1, Checksum v2) {
         return dest;
     }
 
+    /** Deletes a directory tree (files first). */
+    static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
+    }
+
     /** Object files of the repo with the given extension, sorted. */
     List<Path> objects(String ext) throws IOException {
         return objects(repo, ext);

@@ -136,6 +136,56 @@ class PeerSessionTest {
     }
 
     @Test
+    void aCommitsMetadataComesInOneAnswerWithoutContent() throws Exception {
+        ObjectId commit = objects.stream().filter(id -> id.type() == ObjectType.COMMIT).findFirst().orElseThrow();
+        List<ObjectId> metadata = objects.stream().filter(id -> id.type().isMetadata()).toList();
+        CollectingReceiver r = new CollectingReceiver();
+        session.wantMetadata(commit.checksum(), List.of(), r).get(30, TimeUnit.SECONDS);
+        assertEquals(Set.copyOf(metadata), r.bytes.keySet(), "commit, dirtrees and dirmetas, no content");
+        for (ObjectId id : metadata) {
+            assertArrayEquals(Files.readAllBytes(store.path(id).orElseThrow()), r.of(id), id.toString());
+        }
+        assertTrue(r.notFound.isEmpty());
+
+        // a commit the peer lacks: one NotFound naming it, and the answer still ends
+        Checksum unknown = Checksum.parse("11".repeat(32));
+        CollectingReceiver none = new CollectingReceiver();
+        session.wantMetadata(unknown, List.of(commit.checksum()), none).get(10, TimeUnit.SECONDS);
+        assertEquals(List.of(ObjectId.of(unknown, ObjectType.COMMIT)),
+                none.notFound.stream().map(n -> n.object().orElseThrow()).toList());
+        assertTrue(none.bytes.isEmpty());
+    }
+
+    @Test
+    void aMetadataAnswerCarryingContentIsRefused() throws Exception {
+        ObjectId file = objects.stream().filter(id -> id.type() == ObjectType.FILE).findFirst().orElseThrow();
+        StoreRequestHandler honest = new StoreRequestHandler(store);
+        PeerRequestHandler lying = new PeerRequestHandler() {
+            @Override
+            public java.util.Optional<Path> object(PeerIdentity peer, ObjectId id) {
+                return honest.object(peer, id);
+            }
+
+            @Override
+            public java.util.Optional<List<ObjectId>> metadataClosure(PeerIdentity peer, Checksum commit,
+                                                                      List<Checksum> have) {
+                return java.util.Optional.of(List.of(file)); // content where only metadata may come
+            }
+        };
+        try (PeerServer bad = new PeerServer(PeerOptions.of(Role.SEEDER, "seeder", "central"), lying).start()) {
+            PeerSession s = client.connect(HostPort.of("127.0.0.1", bad.boundAddress().getPort()))
+                    .get(10, TimeUnit.SECONDS);
+            CollectingReceiver r = new CollectingReceiver();
+            var e = assertThrows(CompletionException.class,
+                    () -> s.wantMetadata(file.checksum(), List.of(), r).join());
+            GroveException g = assertInstanceOf(GroveException.class, e.getCause());
+            assertEquals(ErrorCode.MALFORMED, g.code());
+            assertTrue(g.getMessage().contains("in a metadata answer"), g.getMessage());
+            assertTrue(r.bytes.isEmpty(), "nothing of it reached the receiver");
+        }
+    }
+
+    @Test
     void unknownDistributionSummaryIsNotFound() {
         var e = assertThrows(CompletionException.class, () -> session.getSummary("nope").join());
         assertEquals(ErrorCode.NOT_FOUND, ((GroveException) e.getCause()).code());

@@ -4,6 +4,7 @@ import dev.grove.protocol.error.MalformedObjectException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A parsed, definite GVariant type string with its serialisation properties (alignment, fixed size).
@@ -27,9 +28,28 @@ final class VariantType {
         this.signature = signature;
     }
 
+    /**
+     * Types parsed so far (OSTree uses a handful: every dirtree, commit and summary would otherwise parse its type
+     * string again). Bounded, since variant type strings also come from the input.
+     */
+    private static final int CACHE_MAX = 256;
+    private static final ConcurrentHashMap<String, VariantType> CACHE = new ConcurrentHashMap<>();
+
     /** Parses one complete type; anything else is a {@link MalformedObjectException}. */
     static VariantType parse(String signature) {
         Objects.requireNonNull(signature, "signature");
+        VariantType cached = CACHE.get(signature);
+        if (cached != null) {
+            return cached;
+        }
+        VariantType t = parseUncached(signature);
+        if (CACHE.size() < CACHE_MAX) {
+            CACHE.putIfAbsent(signature, t);
+        }
+        return t;
+    }
+
+    private static VariantType parseUncached(String signature) {
         int[] pos = {0};
         VariantType t = parseOne(signature, pos, 0);
         if (pos[0] != signature.length()) {

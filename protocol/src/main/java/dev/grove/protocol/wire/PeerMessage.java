@@ -174,6 +174,33 @@ public sealed interface PeerMessage {
     }
 
     /**
+     * A commit's metadata closure in one request (see the .proto): the answer is object chunks, then
+     * {@link MetadataEnd}.
+     *
+     * @param haveCommits commits the asking side holds completely: their trees are left out of the answer
+     */
+    record WantMetadata(long requestId, Checksum commit, List<Checksum> haveCommits) implements PeerMessage {
+        public WantMetadata {
+            java.util.Objects.requireNonNull(commit, "want_metadata.commit");
+            haveCommits = List.copyOf(haveCommits);
+            if (haveCommits.size() > WireLimits.MAX_HAVE_COMMITS) {
+                throw new MalformedObjectException("want_metadata.have_commits: " + haveCommits.size()
+                        + " (expected: <= " + WireLimits.MAX_HAVE_COMMITS + ")");
+            }
+        }
+    }
+
+    /** Ends the answer to a {@link WantMetadata}: {@code objects} objects were sent before it. */
+    record MetadataEnd(long requestId, long objects) implements PeerMessage {
+        public MetadataEnd {
+            if (objects < 0 || objects > WireLimits.MAX_METADATA_OBJECTS) {
+                throw new MalformedObjectException("metadata_end.objects: " + Long.toUnsignedString(objects)
+                        + " (expected: <= " + WireLimits.MAX_METADATA_OBJECTS + ")");
+            }
+        }
+    }
+
+    /**
      * Header of a chunk of an object (or, for a {@link WantFile}, of a file: {@code object} empty, {@code path}
      * set). The chunk's bytes travel as the frame's raw payload, never in this record.
      *

@@ -17,6 +17,12 @@ public final class WireLimits {
     public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
     /** Distributions in a Hello or Subscribe; commits in an Inventory; serials in a RevocationList. */
     public static final int MAX_LIST_ENTRIES = 65536;
+
+    /** Commits a {@link PeerMessage.WantMetadata} may name as held. */
+    public static final int MAX_HAVE_COMMITS = 16;
+
+    /** Objects one metadata answer may carry (dirtrees and dirmetas of one commit). */
+    public static final int MAX_METADATA_OBJECTS = 4_000_000;
     /** Length of ids, distribution names, file paths and error texts, in characters. */
     public static final int MAX_STRING_CHARS = 1024;
 

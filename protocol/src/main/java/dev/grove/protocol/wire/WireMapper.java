@@ -88,6 +88,14 @@ public final class WireMapper {
                 wb.addObjects(ref(r.id(), r.offset()));
             }
             b.setWant(wb);
+        } else if (message instanceof PeerMessage.WantMetadata w) {
+            var wb = dev.grove.protocol.wire.proto.WantMetadata.newBuilder().setRequestId(w.requestId())
+                    .setCommit(checksum(w.commit()));
+            w.haveCommits().forEach(c -> wb.addHaveCommits(checksum(c)));
+            b.setWantMetadata(wb);
+        } else if (message instanceof PeerMessage.MetadataEnd m) {
+            b.setMetadataEnd(dev.grove.protocol.wire.proto.MetadataEnd.newBuilder().setRequestId(m.requestId())
+                    .setObjects(m.objects()));
         } else if (message instanceof PeerMessage.ObjectChunk c) {
             var cb = dev.grove.protocol.wire.proto.ObjectChunk.newBuilder().setRequestId(c.requestId())
                     .setOffset(c.offset()).setTotalSize(c.totalSize()).setLast(c.last()).setPath(c.path());
@@ -164,6 +172,20 @@ public final class WireMapper {
                     }
                     yield new PeerMessage.Want(w.getRequestId(), refs);
                 }
+                case WANT_METADATA -> {
+                    var w = e.getWantMetadata();
+                    if (w.getHaveCommitsCount() > WireLimits.MAX_HAVE_COMMITS) {
+                        throw new MalformedObjectException("want_metadata.have_commits: " + w.getHaveCommitsCount()
+                                + " (expected: <= " + WireLimits.MAX_HAVE_COMMITS + ")");
+                    }
+                    List<Checksum> have = new ArrayList<>(w.getHaveCommitsCount());
+                    for (ByteString c : w.getHaveCommitsList()) {
+                        have.add(checksum(c));
+                    }
+                    yield new PeerMessage.WantMetadata(w.getRequestId(), checksum(w.getCommit()), have);
+                }
+                case METADATA_END -> new PeerMessage.MetadataEnd(e.getMetadataEnd().getRequestId(),
+                        e.getMetadataEnd().getObjects());
                 case OBJECT_CHUNK -> {
                     var c = e.getObjectChunk();
                     yield new PeerMessage.ObjectChunk(c.getRequestId(), optionalId(c.getChecksum(), c.getType()),

@@ -38,6 +38,9 @@ class WireMapperTest {
                 new PeerMessage.Summary(0, "fedora-iot", new byte[0], Optional.empty(), 1),
                 new PeerMessage.Subscribe(List.of("a", "b")),
                 new PeerMessage.Want(5, List.of(PeerMessage.ObjectRef.of(A), new PeerMessage.ObjectRef(B, 1000))),
+                new PeerMessage.WantMetadata(9, A.checksum(), List.of()),
+                new PeerMessage.WantMetadata(10, A.checksum(), List.of(B.checksum(), A.checksum())),
+                new PeerMessage.MetadataEnd(10, 1466),
                 PeerMessage.ObjectChunk.ofObject(5, A, 0, 10, false),
                 PeerMessage.ObjectChunk.ofFile(6, "deltas/ab/cd/superblock", 4, 10, true),
                 new PeerMessage.NotFound(5, Optional.of(B), ""),
@@ -99,6 +102,17 @@ class WireMapperTest {
         assertThrows(MalformedObjectException.class,
                 () -> new PeerMessage.Hello(1, Role.NODE, "bad id", "s", 0, 0, List.of()));
         assertThrows(MalformedObjectException.class, () -> PeerMessage.ObjectChunk.ofObject(1, A, 11, 10, true));
+
+        Envelope tooManyHave = Envelope.newBuilder().setWantMetadata(dev.grove.protocol.wire.proto.WantMetadata
+                .newBuilder().setRequestId(1).setCommit(com.google.protobuf.ByteString.copyFrom(new byte[32]))
+                .addAllHaveCommits(java.util.Collections.nCopies(17,
+                        com.google.protobuf.ByteString.copyFrom(new byte[32])))).build();
+        e = assertThrows(MalformedObjectException.class, () -> WireMapper.fromEnvelope(tooManyHave));
+        assertTrue(e.getMessage().contains("have_commits: 17"), e.getMessage());
+        Envelope noCommit = Envelope.newBuilder().setWantMetadata(dev.grove.protocol.wire.proto.WantMetadata
+                .newBuilder().setRequestId(1)).build();
+        e = assertThrows(MalformedObjectException.class, () -> WireMapper.fromEnvelope(noCommit));
+        assertTrue(e.getMessage().contains("checksum: 0 bytes"), e.getMessage());
 
         Envelope shortDigest = Envelope.newBuilder().setGetSummary(dev.grove.protocol.wire.proto.GetSummary
                 .newBuilder().setRequestId(1).setDistribution("os")

@@ -262,8 +262,9 @@ public final class SeederCommand {
 
                         Imports an ostree archive repo into repository NAME as a task and waits for it
                         (progress on a terminal). --file uploads a tarball (.tar or .tar.gz) to the seeder;
-                        --dir names a directory on the seeder's own machine. --ref (repeatable) takes only these
-                        refs (default: all). Each ref's new commit must be a child of its head unless --force;
+                        --dir names a directory on the seeder's own machine (hard-linked into the store when on its
+                        filesystem, as ostree pull-local does: do not modify its object files in place afterwards).
+                        --ref (repeatable) takes only these refs (default: all). Each ref's new commit must be a child of its head unless --force;
                         --replace makes the new version hold only the imported refs. --no-wait prints the task
                         and returns.
                         """);

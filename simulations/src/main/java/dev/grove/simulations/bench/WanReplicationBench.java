@@ -80,6 +80,8 @@ public final class WanReplicationBench {
     private final List<Path> dirs;
     private final long maxBytes;
     private final String nodeHeap;
+    /** RTTs at which the stock pull runs too (it takes 23 minutes at 600 ms); null: every RTT. */
+    private java.util.Set<Integer> stockRtts;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     WanReplicationBench(Path work, double rateMbit, List<Integer> rtts, List<Path> dirs, long maxBytes,
@@ -100,6 +102,7 @@ public final class WanReplicationBench {
                 "/usr/lib/python3.11", "/usr/share/man").map(Path::of).toList();
         long maxMb = 120;
         String heap = "256m";
+        java.util.Set<Integer> stock = null;
         for (int i = 0; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -109,6 +112,8 @@ public final class WanReplicationBench {
                 case "--dirs" -> dirs = Stream.of(v.trim().split("\\s+")).map(Path::of).toList();
                 case "--max-mb" -> maxMb = Long.parseLong(v);
                 case "--node-heap" -> heap = v;
+                case "--stock-rtt-ms" -> stock = v.isBlank() ? java.util.Set.of() : Stream.of(v.split(","))
+                        .map(String::trim).map(Integer::valueOf).collect(java.util.stream.Collectors.toSet());
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
             i++;
@@ -116,7 +121,9 @@ public final class WanReplicationBench {
         if (work == null) {
             throw new IllegalArgumentException("--work DIR is required");
         }
-        List<Result> results = new WanReplicationBench(work, rate, rtts, dirs, maxMb * 1024 * 1024, heap).run();
+        WanReplicationBench bench = new WanReplicationBench(work, rate, rtts, dirs, maxMb * 1024 * 1024, heap);
+        bench.stockRtts = stock;
+        List<Result> results = bench.run();
         print(results, System.out);
         System.exit(0);
     }
@@ -192,6 +199,11 @@ public final class WanReplicationBench {
             }
         }
         // ---- stock: nginx through the relay ----
+        if (stockRtts != null && !stockRtts.contains(rttMs)) {
+            LOG.info("rtt {} ms: stock pull not run (--stock-rtt-ms)", rttMs);
+            return new Result(rttMs, rateMbit, objs[1], objs[0], grove[0], (long) grove[1], Double.NaN, 0,
+                    (long) grove[2], groveHeap);
+        }
         Process nginx = startNginx(runDir.resolve("nginx"), up.getParent());
         double ostreeSeconds;
         long ostreeWire;
@@ -220,6 +232,14 @@ public final class WanReplicationBench {
                 + " | stock / limit | stock / Grove | node peak RSS | node heap at end |");
         out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (Result r : results) {
+            if (Double.isNaN(r.ostreeSeconds())) {
+                out.printf(Locale.ROOT, "| %.0f Mbit/s, %d ms RTT | %d objects, %.1f MB | not run | %.1f s (%.1f MB on"
+                                + " the wire) | %.1f s | %.2fx | - | - | %d MiB | %s |%n",
+                        r.rateMbit(), r.rttMs(), r.objects(), r.objectBytes() / 1e6, r.groveSeconds(),
+                        r.groveWireBytes() / 1e6, r.limitSeconds(), r.groveSeconds() / r.limitSeconds(),
+                        r.nodeRssKiB() / 1024, r.nodeHeap());
+                continue;
+            }
             out.printf(Locale.ROOT, "| %.0f Mbit/s, %d ms RTT | %d objects, %.1f MB | %.1f s (%.1f MB on the wire)"
                             + " | %.1f s (%.1f MB on the wire) | %.1f s | %.2fx | %.2fx | %.1fx | %d MiB | %s |%n",
                     r.rateMbit(), r.rttMs(), r.objects(), r.objectBytes() / 1e6, r.ostreeSeconds(),
@@ -313,7 +333,9 @@ public final class WanReplicationBench {
         Files.createDirectories(logs);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return new ProcessBuilder(java, "-Xmx" + nodeHeap, "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS", "-cp", System.getProperty("java.class.path"),
+                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+                "-Djava.library.path=" + System.getProperty("java.library.path"),
+                "-cp", System.getProperty("java.class.path"),
                 "dev.grove.node.cli.NodeCommand", "run", "--config", toml.toString())
                 .redirectOutput(logs.resolve("node.out").toFile()).redirectError(logs.resolve("node.err").toFile())
                 .start();

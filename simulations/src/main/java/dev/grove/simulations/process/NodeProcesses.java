@@ -99,6 +99,7 @@ public final class NodeProcesses implements AutoCloseable {
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
+        cmd.add("-Djava.library.path=" + System.getProperty("java.library.path")); // RocksDB's extracted library
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.grove.simulations.cli.Grove");

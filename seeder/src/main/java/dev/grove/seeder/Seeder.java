@@ -225,7 +225,7 @@ public final class Seeder implements AutoCloseable {
         }
 
         @Override
-        public Optional<List<ObjectId>> metadataClosure(PeerIdentity peer, dev.grove.protocol.ostree.Checksum commit,
+        public Optional<MetadataClosure> metadataClosure(PeerIdentity peer, dev.grove.protocol.ostree.Checksum commit,
                                                         List<dev.grove.protocol.ostree.Checksum> haveCommits) {
             return delegate.metadataClosure(peer, commit, haveCommits); // each object then goes through object()
         }

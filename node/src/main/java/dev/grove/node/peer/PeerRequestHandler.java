@@ -36,11 +36,23 @@ public interface PeerRequestHandler {
     }
 
     /**
-     * The metadata of a commit to send in one answer, in walk order: the commit, its commitmeta when held, then every
-     * dirtree and dirmeta of its tree except the subtrees of {@code haveCommits} (commits the peer holds completely;
-     * unknown ones are ignored). Empty: the commit is not held here.
+     * What one metadata answer sends.
+     *
+     * @param objects        in walk order: the commit, its commitmeta when held, then every dirtree and dirmeta
+     * @param contentObjects file objects of the same part of the tree
+     * @param contentBytes   their stored size in all (those held here)
      */
-    default Optional<List<ObjectId>> metadataClosure(PeerIdentity peer, Checksum commit, List<Checksum> haveCommits) {
+    record MetadataClosure(List<ObjectId> objects, long contentObjects, long contentBytes) {
+        public MetadataClosure {
+            objects = List.copyOf(objects);
+        }
+    }
+
+    /**
+     * The metadata of a commit to send in one answer: its whole tree except the subtrees of {@code haveCommits}
+     * (commits the peer holds completely; unknown ones are ignored). Empty: the commit is not held here.
+     */
+    default Optional<MetadataClosure> metadataClosure(PeerIdentity peer, Checksum commit, List<Checksum> haveCommits) {
         return Optional.empty();
     }
 

@@ -62,10 +62,11 @@ public interface PeerSession extends AutoCloseable {
      * Fetches a commit's metadata in one request: the commit, its commitmeta (if the peer holds one) and every dirtree
      * and dirmeta of its tree except the subtrees of {@code haveCommits} (commits this side holds completely, at most
      * {@link dev.grove.protocol.wire.WireLimits#MAX_HAVE_COMMITS}). The receiver sees each object as for
-     * {@link #want} (an unknown commit: one NotFound). Completes when the peer's end-of-answer arrives and every
-     * object it began has ended.
+     * {@link #want} (an unknown commit: one NotFound). Completes with the peer's end-of-answer (which also hints at
+     * the content still to come: objects and bytes) once it has arrived and every object it began has ended.
      */
-    CompletableFuture<Void> wantMetadata(Checksum commit, List<Checksum> haveCommits, ObjectReceiver receiver);
+    CompletableFuture<PeerMessage.MetadataEnd> wantMetadata(Checksum commit, List<Checksum> haveCommits,
+                                                           ObjectReceiver receiver);
 
     /** Fetches a file under {@code deltas/} or {@code delta-indexes/} from {@code offset}, chunked like an object. */
     CompletableFuture<Void> wantFile(String path, long offset, ObjectReceiver receiver);

@@ -206,7 +206,8 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
     }
 
     @Override
-    public CompletableFuture<Void> wantMetadata(Checksum commit, List<Checksum> haveCommits, ObjectReceiver receiver) {
+    public CompletableFuture<PeerMessage.MetadataEnd> wantMetadata(Checksum commit, List<Checksum> haveCommits,
+                                                                  ObjectReceiver receiver) {
         java.util.Objects.requireNonNull(receiver, "receiver");
         long id = nextRequestId.getAndIncrement();
         PeerMessage.WantMetadata request;
@@ -216,7 +217,8 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
             return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<Void> f = new CompletableFuture<>();
-        return send(id, Pending.Transfer.open(receiver, f), request, f);
+        Pending.Transfer t = Pending.Transfer.open(receiver, f);
+        return send(id, t, request, f).thenApply(v -> t.metadataEnd());
     }
 
     @Override
@@ -421,16 +423,18 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
             });
         } else if (m instanceof PeerMessage.WantMetadata w) {
             serve(w.requestId(), () -> {
-                Optional<List<ObjectId>> ids = handler.metadataClosure(from, w.commit(), w.haveCommits());
+                Optional<PeerRequestHandler.MetadataClosure> closure = handler.metadataClosure(from, w.commit(),
+                        w.haveCommits());
                 ObjectId commitId = ObjectId.of(w.commit(), ObjectType.COMMIT);
-                if (ids.isEmpty()) {
+                if (closure.isEmpty()) {
                     write(new PeerMessage.NotFound(w.requestId(), Optional.of(commitId), ""));
-                    write(new PeerMessage.MetadataEnd(w.requestId(), 1));
+                    write(new PeerMessage.MetadataEnd(w.requestId(), 1, 0, 0));
                     return;
                 }
+                PeerRequestHandler.MetadataClosure c = closure.get();
                 Flusher out = new Flusher(flushBytes());
                 try {
-                    for (ObjectId id : ids.get()) {
+                    for (ObjectId id : c.objects()) {
                         if (!stream(out, w.requestId(), Optional.of(id), "", handler.object(from, id), 0)) {
                             return;
                         }
@@ -438,7 +442,8 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
                 } finally {
                     out.flush();
                 }
-                write(new PeerMessage.MetadataEnd(w.requestId(), ids.get().size()));
+                write(new PeerMessage.MetadataEnd(w.requestId(), c.objects().size(), c.contentObjects(),
+                        c.contentBytes()));
             });
         } else if (m instanceof PeerMessage.WantFile f) {
             serve(f.requestId(), () -> {
@@ -553,7 +558,7 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
             if (t.failed()) {
                 return;
             }
-            String problem = t.answerEnded(e.objects());
+            String problem = t.answerEnded(e);
             if (problem == null) {
                 pending.remove(e.requestId(), t);
                 t.complete();
@@ -958,6 +963,7 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
             private final boolean open;
             /** Open: every object the answer began, so none comes twice and the end can be counted. */
             private final Set<Object> begun;
+            private volatile PeerMessage.MetadataEnd end;
 
             Transfer(ObjectReceiver receiver, CompletableFuture<Void> future, Map<Object, Long> expected) {
                 this(receiver, future, expected, false);
@@ -1002,8 +1008,17 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
                 nextOffset.put(key, 0L);
             }
 
-            /** Null when the answer is whole ({@code objects} began and every one ended), else what is wrong. */
-            String answerEnded(long objects) {
+            /** The end message of a whole open answer (null before). */
+            PeerMessage.MetadataEnd metadataEnd() {
+                return end;
+            }
+
+            /**
+             * Null when the answer is whole (as many objects began as {@code e} says, and every one ended; {@code e}
+             * is then kept), else what is wrong.
+             */
+            String answerEnded(PeerMessage.MetadataEnd e) {
+                long objects = e.objects();
                 if (!nextOffset.isEmpty()) {
                     return nextOffset.size() + " object(s) still open at its end (first: "
                             + nextOffset.keySet().iterator().next() + ")";
@@ -1011,6 +1026,7 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
                 if (objects != begun.size()) {
                     return "it says " + objects + " object(s) but " + begun.size() + " came";
                 }
+                end = e;
                 return null;
             }
 

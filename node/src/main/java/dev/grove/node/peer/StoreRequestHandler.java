@@ -58,7 +58,7 @@ public final class StoreRequestHandler implements PeerRequestHandler {
     }
 
     @Override
-    public Optional<List<ObjectId>> metadataClosure(PeerIdentity peer, Checksum commit, List<Checksum> haveCommits) {
+    public Optional<MetadataClosure> metadataClosure(PeerIdentity peer, Checksum commit, List<Checksum> haveCommits) {
         ObjectId commitId = ObjectId.of(commit, ObjectType.COMMIT);
         Optional<byte[]> commitBytes = store.readMetadata(commitId);
         if (commitBytes.isEmpty()) {
@@ -70,7 +70,7 @@ public final class StoreRequestHandler implements PeerRequestHandler {
         for (Checksum h : haveCommits) {
             if (!h.equals(commit)) {
                 store.readMetadata(ObjectId.of(h, ObjectType.COMMIT))
-                        .ifPresent(b -> walkTrees(Commit.parse(b), Set.of(), held::add));
+                        .ifPresent(b -> walkTrees(Commit.parse(b), Set.of(), held::add, f -> { }));
             }
         }
         List<ObjectId> out = new ArrayList<>();
@@ -79,15 +79,21 @@ public final class StoreRequestHandler implements PeerRequestHandler {
         if (store.has(meta)) {
             out.add(meta);
         }
-        walkTrees(Commit.parse(commitBytes.get()), held, out::add);
-        return Optional.of(out);
+        Set<ObjectId> files = new HashSet<>();
+        walkTrees(Commit.parse(commitBytes.get()), held, out::add, files::add);
+        long bytes = 0;
+        for (long size : store.storedSizes(files).values()) {
+            bytes += size;
+        }
+        return Optional.of(new MetadataClosure(out, files.size(), bytes));
     }
 
     /**
      * Breadth first over the stored part of a commit's tree: each dirmeta and dirtree not in {@code skip} (nor seen
-     * before) goes to {@code sink}; a dirtree not stored ends its branch.
+     * before) goes to {@code sink}, the file objects of the dirtrees walked to {@code fileSink}; a dirtree not stored
+     * ends its branch.
      */
-    private void walkTrees(Commit c, Set<ObjectId> skip, Consumer<ObjectId> sink) {
+    private void walkTrees(Commit c, Set<ObjectId> skip, Consumer<ObjectId> sink, Consumer<ObjectId> fileSink) {
         Set<ObjectId> seen = new HashSet<>();
         java.util.ArrayDeque<ObjectId> queue = new java.util.ArrayDeque<>();
         ObjectId rootMeta = ObjectId.of(c.rootDirMeta(), ObjectType.DIR_META);
@@ -105,7 +111,11 @@ public final class StoreRequestHandler implements PeerRequestHandler {
                 continue;
             }
             sink.accept(tree);
-            for (DirTree.DirEntry d : DirTree.parse(bytes.get()).dirs()) {
+            DirTree dt = DirTree.parse(bytes.get());
+            for (DirTree.FileEntry f : dt.files()) {
+                fileSink.accept(ObjectId.of(f.checksum(), ObjectType.FILE));
+            }
+            for (DirTree.DirEntry d : dt.dirs()) {
                 ObjectId m = ObjectId.of(d.meta(), ObjectType.DIR_META);
                 if (!skip.contains(m) && seen.add(m)) {
                     sink.accept(m);

@@ -1,5 +1,6 @@
 package dev.grove.node.replicate;
 
+import dev.grove.node.peer.ObjectReceiver;
 import dev.grove.node.peer.PeerSession;
 import dev.grove.node.store.ObjectStore;
 import dev.grove.protocol.error.ErrorCode;
@@ -8,6 +9,7 @@ import dev.grove.protocol.error.MissingObjectException;
 import dev.grove.protocol.ostree.Checksum;
 import dev.grove.protocol.ostree.Commit;
 import dev.grove.protocol.ostree.DirTree;
+import dev.grove.protocol.ostree.ObjectDigests;
 import dev.grove.protocol.ostree.ObjectId;
 import dev.grove.protocol.ostree.ObjectType;
 import dev.grove.protocol.wire.PeerMessage;
@@ -19,6 +21,7 @@ import java.util.Collection;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -52,6 +55,8 @@ final class ClosureFetcher {
     static final long FIRST_GUESS_OBJECT_BYTES = 32 << 10;
     static final int MIN_OBJECTS_FOR_MEAN = 16;
     static final int MIN_BATCH_OBJECTS = 16;
+    /** Objects the mean object size is taken over (the most recent ones). */
+    static final int RECENT_OBJECTS = 512;
 
     private final PeerSession session;
     private final ObjectStore store;
@@ -61,6 +66,8 @@ final class ClosureFetcher {
     private final ReplicationOptions options;
     private final String distribution;
     private final SitePeers peers; // null: no site swarm, everything from the seeder
+    /** Mean object size assumed for the first content requests: the seeder's hint when it gave one. */
+    private long firstGuessObjectBytes = FIRST_GUESS_OBJECT_BYTES;
 
     ClosureFetcher(PeerSession session, ObjectStore store, Path partialDir, ReplicationStatus status,
                    ReplicationStatus.Progress progress, ReplicationOptions options) {
@@ -160,16 +167,146 @@ final class ClosureFetcher {
             }
         }
         StoreReceiver r = receiver();
+        ContentFeed feed = new ContentFeed();
+        CompletableFuture<PeerMessage.MetadataEnd> answer = session.wantMetadata(commit, have, feed.tee(r));
+        answer.whenComplete((v, e) -> feed.close());
+        PeerMessage.MetadataEnd end;
         try {
-            await(session.wantMetadata(commit, have, r));
+            // content requests go out while the metadata still arrives: each verified dirtree's files are asked for
+            // as soon as there is a request's worth (what this misses, the walk after the answer finds)
+            pipeline(feed, batch -> batch);
+            end = awaitValue(answer);
         } finally {
             finish(r);
         }
         progress.planned(r.endedObjects());
-        LOG.info("metadata of {}: {} objects, {} bytes in one request ({} complete commits held)", commit,
-                r.endedObjects(), r.receivedBytes(), have.size());
+        LOG.info("metadata of {}: {} objects, {} bytes in one request ({} complete commits held), {} content objects"
+                        + " asked for while it arrived; content in all: {} objects, {} bytes", commit,
+                r.endedObjects(), r.receivedBytes(), have.size(), feed.handedOut(), end.contentObjects(),
+                end.contentBytes());
         check(r, Set.of());
     }
+
+    /**
+     * The content named by the dirtrees of a metadata answer, as they arrive: each dirtree (its chunks gathered, at
+     * most 10 MiB) is checked against its checksum, parsed, and its file objects not stored yet are queued for the
+     * content pipeline (each once). A batch waits up to {@link #FEED_WAIT} to fill while the answer still arrives.
+     * Closed when the answer ends (or fails); {@link #next} then drains what is left. Runs on the session's delivery
+     * thread (the tee) and the replicator's worker ({@link #next}).
+     */
+    private final class ContentFeed implements Batches {
+        private final java.util.concurrent.LinkedBlockingQueue<ObjectId> queue =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        private final Set<ObjectId> queued = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private volatile boolean closed;
+        private long handedOut;
+
+        ObjectReceiver tee(StoreReceiver store) {
+            return new ObjectReceiver() {
+                /** A dirtree of several chunks, gathered (one at a time: an answer sends its objects in turn). */
+                private ObjectId gathering;
+                private java.io.ByteArrayOutputStream gathered;
+
+                @Override
+                public void onChunk(PeerMessage.ObjectChunk chunk, java.io.InputStream data) throws java.io.IOException {
+                    Optional<ObjectId> id = chunk.object();
+                    if (id.isEmpty() || id.get().type() != ObjectType.DIR_TREE
+                            || chunk.totalSize() > ObjectDigests.MAX_METADATA_BYTES) {
+                        store.onChunk(chunk, data);
+                        return;
+                    }
+                    byte[] bytes = data.readAllBytes(); // one chunk: at most chunk_bytes
+                    store.onChunk(chunk, new java.io.ByteArrayInputStream(bytes));
+                    if (chunk.offset() == 0) {
+                        gathering = id.get();
+                        gathered = new java.io.ByteArrayOutputStream((int) chunk.totalSize());
+                    } else if (!id.get().equals(gathering) || gathered.size() != chunk.offset()) {
+                        gathering = null; // out of order: the walk after the answer deals with it
+                        gathered = null;
+                        return;
+                    }
+                    gathered.write(bytes);
+                    if (chunk.last()) {
+                        byte[] whole = gathered.toByteArray();
+                        gathering = null;
+                        gathered = null;
+                        offer(id.get(), whole);
+                    }
+                }
+
+                @Override
+                public void onNotFound(PeerMessage.NotFound n) {
+                    store.onNotFound(n);
+                }
+            };
+        }
+
+        private void offer(ObjectId tree, byte[] bytes) {
+            try {
+                if (!ObjectDigests.digest(ObjectType.DIR_TREE, new java.io.ByteArrayInputStream(bytes))
+                        .equals(tree.checksum())) {
+                    return; // the store receiver rejects it; the walk after the answer deals with it
+                }
+                List<ObjectId> files = new ArrayList<>();
+                for (DirTree.FileEntry f : DirTree.parse(bytes).files()) {
+                    ObjectId file = ObjectId.of(f.checksum(), ObjectType.FILE);
+                    if (queued.add(file)) {
+                        files.add(file);
+                    }
+                }
+                for (ObjectId file : absent(files)) {
+                    queue.add(file);
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                LOG.debug("dirtree {}: not used ahead of the walk: {}", tree, e.toString());
+            }
+        }
+
+        void close() {
+            closed = true;
+            queue.add(END);
+        }
+
+        long handedOut() {
+            return handedOut;
+        }
+
+        @Override
+        public List<ObjectId> next(int max) {
+            List<ObjectId> batch = new ArrayList<>(Math.min(max, 4096));
+            long deadline = System.nanoTime() + FEED_WAIT.toNanos();
+            try {
+                while (batch.size() < max) {
+                    ObjectId id = batch.isEmpty() ? queue.poll(FEED_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                            : queue.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    if (id == END) {
+                        queue.add(END); // stays the last element for the next call
+                        break;
+                    }
+                    if (id == null) {
+                        if (batch.isEmpty() && !closed) {
+                            continue; // nothing yet: the answer is still on its way
+                        }
+                        break;
+                    }
+                    batch.add(id);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new GroveException(ErrorCode.IO, "replication interrupted", e);
+            }
+            if (!batch.isEmpty()) {
+                progress.planned(batch.size());
+                handedOut += batch.size();
+            }
+            return batch;
+        }
+    }
+
+    /** Marks the end of a {@link ContentFeed}'s queue. */
+    private static final ObjectId END = ObjectId.of(Checksum.parse("00".repeat(32)), ObjectType.FILE);
+    /** How long a content batch waits to fill up while the metadata answer is still arriving. */
+    private static final Duration FEED_WAIT = Duration.ofMillis(200);
 
     private void withSite(Checksum commit, List<ObjectId> ids, SwarmFetcher.Wan wan) {
         if (peers == null || ids.isEmpty()) {
@@ -221,16 +358,32 @@ final class ClosureFetcher {
         progress.planned(ids.size());
         LOG.debug("fetching {} content objects, {} requests and ~{} bytes in flight", ids.size(),
                 options.pipelineDepth(), options.maxInFlightBytes());
+        int[] from = {0};
+        pipeline(max -> {
+            List<ObjectId> batch = ids.subList(from[0], Math.min(ids.size(), from[0] + max));
+            from[0] += batch.size();
+            return batch;
+        }, keep);
+    }
+
+    /** Hands out the ids of the next content request, at most {@code max}; empty when there are no more. */
+    @FunctionalInterface
+    private interface Batches {
+        List<ObjectId> next(int max);
+    }
+
+    private List<StoreReceiver> pipeline(Batches batches, java.util.function.UnaryOperator<List<ObjectId>> keep) {
         Deque<Pending> inFlight = new ArrayDeque<>();
         List<StoreReceiver> receivers = new ArrayList<>();
         try {
-            int from = 0;
-            while (from < ids.size()) {
+            while (true) {
                 while (inFlight.size() >= options.pipelineDepth()) {
                     complete(inFlight.removeFirst());
                 }
-                List<ObjectId> batch = ids.subList(from, Math.min(ids.size(), from + batchSize(receivers)));
-                from += batch.size();
+                List<ObjectId> batch = batches.next(batchSize(receivers));
+                if (batch.isEmpty()) {
+                    break;
+                }
                 List<ObjectId> kept = keep.apply(batch);
                 if (kept.size() < batch.size()) {
                     progress.planned(kept.size() - batch.size()); // planned again by whoever fetches them now
@@ -256,17 +409,24 @@ final class ClosureFetcher {
         for (StoreReceiver r : receivers) {
             check(r, Set.of());
         }
+        return receivers;
     }
 
-    /** Objects in the next content request: its share of the in-flight bytes at the mean object size so far. */
+    /**
+     * Objects in the next content request: its share of the in-flight bytes at the mean size of the objects received
+     * most recently (the latest requests, at least {@link #RECENT_OBJECTS} objects). Sizes cluster by directory (a
+     * run of man pages, then of binaries): a mean over everything so far would ask for too few bytes in a run of small
+     * objects, and the link would idle for a round trip at each refill.
+     */
     private int batchSize(List<StoreReceiver> receivers) {
         long bytes = 0;
         long objects = 0;
-        for (StoreReceiver r : receivers) {
+        for (int i = receivers.size() - 1; i >= 0 && objects < RECENT_OBJECTS; i--) {
+            StoreReceiver r = receivers.get(i);
             bytes += r.receivedBytes();
             objects += r.endedObjects();
         }
-        long mean = objects >= MIN_OBJECTS_FOR_MEAN ? Math.max(1, bytes / objects) : FIRST_GUESS_OBJECT_BYTES;
+        long mean = objects >= MIN_OBJECTS_FOR_MEAN ? Math.max(1, bytes / objects) : firstGuessObjectBytes;
         long share = options.maxInFlightBytes() / options.pipelineDepth();
         return (int) Math.min(options.batchObjects(), Math.max(MIN_BATCH_OBJECTS, share / mean));
     }
@@ -353,5 +513,10 @@ final class ClosureFetcher {
 
     private void await(CompletableFuture<?> f) {
         await(f, options.requestTimeout());
+    }
+
+    private <T> T awaitValue(CompletableFuture<T> f) {
+        await(f, options.requestTimeout());
+        return f.join();
     }
 }

@@ -28,6 +28,9 @@ public interface ObjectStore extends AutoCloseable {
     /** The subset of {@code ids} that is present; one RocksDB multi-get, no file stats. */
     Set<ObjectId> hasAll(Collection<ObjectId> ids);
 
+    /** Stored sizes (compressed for {@code .filez}) of those of {@code ids} that are present (one multi-get). */
+    Map<ObjectId, Long> storedSizes(Collection<ObjectId> ids);
+
     /**
      * Streams an object in, verifying it against {@code id} while writing (temp file, fsync, rename, then index).
      * A no-op (the stream is still drained or closed) when the object is already stored. Never holds the whole

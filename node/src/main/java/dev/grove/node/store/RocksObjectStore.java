@@ -114,6 +114,22 @@ public final class RocksObjectStore implements ObjectStore {
         });
     }
 
+    @Override
+    public Map<ObjectId, Long> storedSizes(Collection<ObjectId> ids) {
+        Objects.requireNonNull(ids, "ids");
+        return read(() -> {
+            List<ObjectId> list = List.copyOf(new LinkedHashSet<>(ids));
+            List<Long> sizes = index.objectSizes(list);
+            Map<ObjectId, Long> out = new java.util.HashMap<>();
+            for (int i = 0; i < list.size(); i++) {
+                if (sizes.get(i) != null) {
+                    out.put(list.get(i), sizes.get(i));
+                }
+            }
+            return out;
+        });
+    }
+
     /** Stored size of an object in bytes (compressed size for {@code .filez}), if present. */
     public Optional<Long> storedSize(ObjectId id) {
         Objects.requireNonNull(id, "id");

@@ -61,7 +61,7 @@ public final class SiteGuard implements PeerRequestHandler {
     }
 
     @Override
-    public Optional<List<ObjectId>> metadataClosure(PeerIdentity peer, dev.grove.protocol.ostree.Checksum commit,
+    public Optional<MetadataClosure> metadataClosure(PeerIdentity peer, dev.grove.protocol.ostree.Checksum commit,
                                                     List<dev.grove.protocol.ostree.Checksum> haveCommits) {
         return allowed(peer, "metadata of " + commit) ? delegate.metadataClosure(peer, commit, haveCommits)
                 : Optional.empty();

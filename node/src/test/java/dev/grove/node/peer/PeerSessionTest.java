@@ -140,8 +140,12 @@ class PeerSessionTest {
         ObjectId commit = objects.stream().filter(id -> id.type() == ObjectType.COMMIT).findFirst().orElseThrow();
         List<ObjectId> metadata = objects.stream().filter(id -> id.type().isMetadata()).toList();
         CollectingReceiver r = new CollectingReceiver();
-        session.wantMetadata(commit.checksum(), List.of(), r).get(30, TimeUnit.SECONDS);
+        PeerMessage.MetadataEnd end = session.wantMetadata(commit.checksum(), List.of(), r).get(30, TimeUnit.SECONDS);
         assertEquals(Set.copyOf(metadata), r.bytes.keySet(), "commit, dirtrees and dirmetas, no content");
+        assertEquals(metadata.size(), end.objects());
+        List<ObjectId> files = objects.stream().filter(id -> id.type() == ObjectType.FILE).toList();
+        assertEquals(files.size(), end.contentObjects(), "the hint counts the tree's file objects");
+        assertEquals(files.stream().mapToLong(PeerSessionTest::size).sum(), end.contentBytes());
         for (ObjectId id : metadata) {
             assertArrayEquals(Files.readAllBytes(store.path(id).orElseThrow()), r.of(id), id.toString());
         }
@@ -150,7 +154,8 @@ class PeerSessionTest {
         // a commit the peer lacks: one NotFound naming it, and the answer still ends
         Checksum unknown = Checksum.parse("11".repeat(32));
         CollectingReceiver none = new CollectingReceiver();
-        session.wantMetadata(unknown, List.of(commit.checksum()), none).get(10, TimeUnit.SECONDS);
+        assertEquals(0, session.wantMetadata(unknown, List.of(commit.checksum()), none).get(10, TimeUnit.SECONDS)
+                .contentObjects());
         assertEquals(List.of(ObjectId.of(unknown, ObjectType.COMMIT)),
                 none.notFound.stream().map(n -> n.object().orElseThrow()).toList());
         assertTrue(none.bytes.isEmpty());
@@ -167,9 +172,10 @@ class PeerSessionTest {
             }
 
             @Override
-            public java.util.Optional<List<ObjectId>> metadataClosure(PeerIdentity peer, Checksum commit,
-                                                                      List<Checksum> have) {
-                return java.util.Optional.of(List.of(file)); // content where only metadata may come
+            public java.util.Optional<MetadataClosure> metadataClosure(PeerIdentity peer, Checksum commit,
+                                                                       List<Checksum> have) {
+                // content where only metadata may come
+                return java.util.Optional.of(new MetadataClosure(List.of(file), 1, 1));
             }
         };
         try (PeerServer bad = new PeerServer(PeerOptions.of(Role.SEEDER, "seeder", "central"), lying).start()) {

@@ -190,13 +190,28 @@ public sealed interface PeerMessage {
         }
     }
 
-    /** Ends the answer to a {@link WantMetadata}: {@code objects} objects were sent before it. */
-    record MetadataEnd(long requestId, long objects) implements PeerMessage {
+    /**
+     * Ends the answer to a {@link WantMetadata}: {@code objects} objects were sent before it. {@code contentObjects}
+     * and {@code contentBytes} describe the content the commit's tree holds outside the asker's complete commits: a
+     * hint for sizing content requests, never trusted for anything else.
+     */
+    record MetadataEnd(long requestId, long objects, long contentObjects, long contentBytes) implements PeerMessage {
         public MetadataEnd {
             if (objects < 0 || objects > WireLimits.MAX_METADATA_OBJECTS) {
                 throw new MalformedObjectException("metadata_end.objects: " + Long.toUnsignedString(objects)
                         + " (expected: <= " + WireLimits.MAX_METADATA_OBJECTS + ")");
             }
+            if (contentObjects < 0 || contentBytes < 0) {
+                throw new MalformedObjectException("metadata_end: content_objects " + Long.toUnsignedString(
+                        contentObjects) + ", content_bytes " + Long.toUnsignedString(contentBytes)
+                        + " (expected: < 2^63)");
+            }
+        }
+
+        /** Mean stored size of the content objects, if the hint says any. */
+        public java.util.OptionalLong meanContentBytes() {
+            return contentObjects > 0 && contentBytes > 0 ? java.util.OptionalLong.of(contentBytes / contentObjects)
+                    : java.util.OptionalLong.empty();
         }
     }
 

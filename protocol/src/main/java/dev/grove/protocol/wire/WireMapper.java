@@ -95,7 +95,7 @@ public final class WireMapper {
             b.setWantMetadata(wb);
         } else if (message instanceof PeerMessage.MetadataEnd m) {
             b.setMetadataEnd(dev.grove.protocol.wire.proto.MetadataEnd.newBuilder().setRequestId(m.requestId())
-                    .setObjects(m.objects()));
+                    .setObjects(m.objects()).setContentObjects(m.contentObjects()).setContentBytes(m.contentBytes()));
         } else if (message instanceof PeerMessage.ObjectChunk c) {
             var cb = dev.grove.protocol.wire.proto.ObjectChunk.newBuilder().setRequestId(c.requestId())
                     .setOffset(c.offset()).setTotalSize(c.totalSize()).setLast(c.last()).setPath(c.path());
@@ -184,8 +184,11 @@ public final class WireMapper {
                     }
                     yield new PeerMessage.WantMetadata(w.getRequestId(), checksum(w.getCommit()), have);
                 }
-                case METADATA_END -> new PeerMessage.MetadataEnd(e.getMetadataEnd().getRequestId(),
-                        e.getMetadataEnd().getObjects());
+                case METADATA_END -> {
+                    var m = e.getMetadataEnd();
+                    yield new PeerMessage.MetadataEnd(m.getRequestId(), m.getObjects(), m.getContentObjects(),
+                            m.getContentBytes());
+                }
                 case OBJECT_CHUNK -> {
                     var c = e.getObjectChunk();
                     yield new PeerMessage.ObjectChunk(c.getRequestId(), optionalId(c.getChecksum(), c.getType()),

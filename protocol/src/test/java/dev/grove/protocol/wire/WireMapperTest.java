@@ -40,7 +40,7 @@ class WireMapperTest {
                 new PeerMessage.Want(5, List.of(PeerMessage.ObjectRef.of(A), new PeerMessage.ObjectRef(B, 1000))),
                 new PeerMessage.WantMetadata(9, A.checksum(), List.of()),
                 new PeerMessage.WantMetadata(10, A.checksum(), List.of(B.checksum(), A.checksum())),
-                new PeerMessage.MetadataEnd(10, 1466),
+                new PeerMessage.MetadataEnd(10, 1466, 18000, 53_400_000L),
                 PeerMessage.ObjectChunk.ofObject(5, A, 0, 10, false),
                 PeerMessage.ObjectChunk.ofFile(6, "deltas/ab/cd/superblock", 4, 10, true),
                 new PeerMessage.NotFound(5, Optional.of(B), ""),

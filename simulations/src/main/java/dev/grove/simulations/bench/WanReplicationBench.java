@@ -180,10 +180,22 @@ public final class WanReplicationBench {
                 long before = relay.bytesFromTarget();
                 long t0 = System.nanoTime();
                 LOG.info("publishing {} to the connected node", DIST);
+                // the link's use over time (what left the seeder through the relay, per half second): where the
+                // transfer idles, logged at the end
+                java.util.concurrent.ScheduledExecutorService sampler =
+                        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+                List<Long> samples = new java.util.concurrent.CopyOnWriteArrayList<>();
+                sampler.scheduleAtFixedRate(() -> samples.add(relay.bytesFromTarget() - before), 0, 500,
+                        TimeUnit.MILLISECONDS);
                 service.createDistribution(DIST, "os", Optional.empty());
-                waitUntil(Duration.ofMinutes(30), POLL,
-                        () -> status(port).matches("(?s).*\"complete\"\\s*:\\s*true.*"));
+                try {
+                    waitUntil(Duration.ofMinutes(30), POLL,
+                            () -> status(port).matches("(?s).*\"complete\"\\s*:\\s*true.*"));
+                } finally {
+                    sampler.shutdownNow();
+                }
                 double groveSeconds = (System.nanoTime() - t0) / 1e9;
+                logUse(rttMs, samples, rateMbit * 1e6 / 8);
                 long wire = relay.bytesFromTarget() - before;
                 long rss = vmHwmKiB(node.pid());
                 String heap = heapInfo(node.pid());
@@ -225,6 +237,20 @@ public final class WanReplicationBench {
 
         return new Result(rttMs, rateMbit, objs[1], objs[0], grove[0], (long) grove[1], ostreeSeconds, ostreeWire,
                 (long) grove[2], groveHeap);
+    }
+
+    /** Logs the link's use per half second (percent of the rate) and the time it ran below half of it. */
+    private static void logUse(int rttMs, List<Long> samples, double bytesPerSecond) {
+        StringBuilder line = new StringBuilder();
+        double idle = 0;
+        for (int i = 1; i < samples.size(); i++) {
+            double pct = (samples.get(i) - samples.get(i - 1)) / (bytesPerSecond / 2) * 100;
+            line.append(String.format(Locale.ROOT, " %.0f", pct));
+            if (pct < 50) {
+                idle += 0.5;
+            }
+        }
+        LOG.info("rtt {} ms: link use per 0.5 s (% of the rate):{}; {} s below half of it", rttMs, line, idle);
     }
 
     static void print(List<Result> results, PrintStream out) {

@@ -170,12 +170,15 @@ final class ClosureFetcher {
         ContentFeed feed = new ContentFeed();
         CompletableFuture<PeerMessage.MetadataEnd> answer = session.wantMetadata(commit, have, feed.tee(r));
         answer.whenComplete((v, e) -> feed.close());
+        // the metadata is committed as soon as its answer has ended, while the content still streams
+        CompletableFuture<Void> committed = answer.handle((v, e) -> null).thenCompose(x -> r.finishAsync());
         PeerMessage.MetadataEnd end;
         try {
             // content requests go out while the metadata still arrives: each verified dirtree's files are asked for
             // as soon as there is a request's worth (what this misses, the walk after the answer finds)
             pipeline(feed, batch -> batch);
             end = awaitValue(answer);
+            await(committed);
         } finally {
             finish(r);
         }

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -326,10 +327,33 @@ public final class Replicator implements AutoCloseable {
                 refs.put(r.name(), r.commit());
             }
             p.state(ReplicationStatus.State.FETCHING);
+            // the static deltas (at least one index request per ref: a round trip) beside the closures, not after
+            CompletableFuture<Integer> deltas = new CompletableFuture<>();
+            Thread deltaThread = thread(() -> {
+                try {
+                    deltas.complete(new DeltaFetcher(s, store, partialDir, status, p, options.requestTimeout())
+                            .fetch(t.summary()));
+                } catch (Throwable e) {
+                    deltas.completeExceptionally(e);
+                }
+            }, "grove-replicate-deltas");
+            deltaThread.start();
+            // a failed closure is reported as such; the delta thread then ends on its own (its staging is dropped)
             for (Checksum c : new java.util.LinkedHashSet<>(refs.values())) {
                 closures.fetch(c);
             }
-            new DeltaFetcher(s, store, partialDir, status, p, options.requestTimeout()).fetch(t.summary());
+            try {
+                deltas.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                if (cause instanceof IOException io) {
+                    throw io;
+                }
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw e;
+            }
             if (closed) {
                 return;
             }

@@ -206,10 +206,11 @@ final class Download {
             wake = takeWaiters();
         }
         LOG.debug("fetch-through {} failed: {}", id, cause.toString());
+        // counted before any reader hears of it: whoever sees the outcome sees it in the counters too
+        listener.ended(this, false);
         size.completeExceptionally(cause);
         done.completeExceptionally(cause);
         wake.forEach(f -> f.complete(null));
-        listener.ended(this, false);
     }
 
     private void nextSource() {
@@ -320,10 +321,10 @@ final class Download {
             wake = takeWaiters();
             t = total;
         }
+        listener.ended(this, true);
         size.complete(t);
         done.complete(null);
         wake.forEach(f -> f.complete(null));
-        listener.ended(this, true);
     }
 
     private static long sizeOf(Path p) {

@@ -93,8 +93,9 @@ public interface ObjectStore extends AutoCloseable {
          * is on the store's filesystem, and verifies it through the new link: what is checked is the inode kept. The
          * caller asks {@link #has} first (the store is not asked again here).
          *
-         * @return bytes verified; 0 when this staging holds the object already; -1 when the file cannot be linked
-         *         (another filesystem, not a regular file, no permission), nothing staged: the caller copies it
+         * @return bytes verified; 0 when this staging holds the object already; -1 when the file cannot or may not be
+         *         linked (another filesystem, not a regular file, no permission, owned by another user or writable
+         *         by its group or others), nothing staged: the caller copies it
          * @throws dev.grove.protocol.error.ChecksumMismatchException and the other verification errors of
          *         {@link #write}, with nothing staged
          */

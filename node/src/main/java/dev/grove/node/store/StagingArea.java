@@ -15,7 +15,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -62,6 +61,7 @@ final class StagingArea implements ObjectStore.Staging {
     private final java.util.Set<String> fanouts = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Map<Path, Path> otherFiles = Collections.synchronizedMap(new LinkedHashMap<>());
     private volatile State state = State.OPEN;
+    private volatile Integer ownerUid;
 
     StagingArea(RocksObjectStore store, Path dir) throws IOException {
         this.store = store;
@@ -107,7 +107,7 @@ final class StagingArea implements ObjectStore.Staging {
             // link(2) does not follow a symlink: the check after it is on the inode now held, so a source swapped
             // for a symlink (or a directory) is never kept as one
             Files.createLink(dest, source);
-            if (!Files.readAttributes(dest, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
+            if (!linkable(Files.readAttributes(dest, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS))) {
                 Files.delete(dest);
                 return -1;
             }
@@ -129,6 +129,28 @@ final class StagingArea implements ObjectStore.Staging {
                 Files.deleteIfExists(dest);
             }
         }
+    }
+
+    /**
+     * Whether a linked inode may stay in the store: a regular file that only its owner may write, and that owner is
+     * the store's (this process's) own. Another user's file, or one its group or others may write, could be changed
+     * in place under the store after it was verified: such files are copied instead.
+     */
+    private boolean linkable(java.util.Map<String, Object> unix) throws IOException {
+        int mode = (Integer) unix.get("mode");
+        boolean regular = (mode & 0170000) == 0100000;
+        boolean othersMayWrite = (mode & 0022) != 0;
+        // by number: a principal would look the name up (NSS) for every object
+        return regular && !othersMayWrite && ((Integer) unix.get("uid")).intValue() == storeUid();
+    }
+
+    private int storeUid() throws IOException {
+        Integer uid = ownerUid;
+        if (uid == null) {
+            uid = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS); // made by this process
+            ownerUid = uid;
+        }
+        return uid;
     }
 
     /** {@code objects/XX/<name>}, creating the fanout directory the first time. */

@@ -365,6 +365,37 @@ class ImporterTest {
     }
 
     @Test
+    void filesOthersCouldChangeInPlaceAreCopiedNotLinked() throws Exception {
+        Path src = copy();
+        List<Path> filez = OstreeRepoFixture.objects(src, "filez");
+        Path groupWritable = filez.get(0);
+        Files.setPosixFilePermissions(groupWritable, java.nio.file.attribute.PosixFilePermissions.fromString(
+                "rw-rw-r--"));
+        Path foreign = filez.get(1);
+        boolean root = "root".equals(System.getProperty("user.name"));
+        if (root) {
+            // another owner: only root can hand a file to someone else
+            Files.setOwner(foreign, foreign.getFileSystem().getUserPrincipalLookupService()
+                    .lookupPrincipalByName("nobody"));
+        }
+        Path data = tmp.resolve("data");
+        try (RocksObjectStore store = open(data)) {
+            new Importer(store).importDirectory(src, ImportRequest.all("os"));
+            assertEquals(List.of(), store.fsck());
+        }
+        Path repo = data.resolve("repo");
+        assertFalse(inode(groupWritable).equals(inode(repo.resolve(src.relativize(groupWritable)))),
+                "a group-writable source file is copied");
+        if (root) {
+            assertFalse(inode(foreign).equals(inode(repo.resolve(src.relativize(foreign)))),
+                    "another user's file is copied");
+        }
+        Path plain = filez.get(2);
+        assertEquals(inode(plain), inode(repo.resolve(src.relativize(plain))), "our own 0644 file is linked");
+        assertFsck(data);
+    }
+
+    @Test
     void aCorruptFileRefusedThroughItsLinkLeavesTheSourceAsItWas() throws Exception {
         Path bad = copy();
         Path filez = largest(OstreeRepoFixture.objects(bad, "filez"));

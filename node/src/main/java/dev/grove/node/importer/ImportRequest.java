@@ -18,8 +18,8 @@ import java.util.TreeSet;
  * @param hardLinks    a directory import hard-links each object file of the source into the store when both are on
  *                     one filesystem (as {@code ostree pull-local} does), verifying it through the new link, instead
  *                     of copying it; the store then shares those inodes with the source, so the source's files must
- *                     not be modified in place afterwards. Files that cannot be linked are copied. Tarballs are
- *                     always copied.
+ *                     not be modified in place afterwards. Files that cannot be linked, or that another user owns or
+ *                     that the owner's group or others may write, are copied. Tarballs are always copied.
  */
 public record ImportRequest(String distribution, Optional<SortedSet<String>> refs, boolean publish,
                             boolean hardLinks) {

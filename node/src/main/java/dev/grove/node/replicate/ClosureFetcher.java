@@ -155,6 +155,7 @@ final class ClosureFetcher {
     /**
      * The commit, its commitmeta and its tree's dirtrees and dirmetas in one answer, leaving out the subtrees of the
      * commits the store holds completely (the published ones: a child commit costs only its changed directories).
+     * Without a site swarm the content is asked for while the answer arrives ({@link ContentFeed}).
      */
     private void fetchMetadata(Checksum commit) {
         List<Checksum> have = new ArrayList<>();
@@ -167,6 +168,22 @@ final class ClosureFetcher {
             }
         }
         StoreReceiver r = receiver();
+        if (peers != null) {
+            // a site swarm with no peer yet: the metadata in one request, the content then through the swarm, which
+            // re-plans each WAN batch so that a peer joining meanwhile takes its share
+            PeerMessage.MetadataEnd end;
+            try {
+                end = awaitValue(session.wantMetadata(commit, have, r));
+            } finally {
+                finish(r);
+            }
+            progress.planned(r.endedObjects());
+            LOG.info("metadata of {}: {} objects, {} bytes in one request ({} complete commits held); content: {} "
+                    + "objects, {} bytes", commit, r.endedObjects(), r.receivedBytes(), have.size(),
+                    end.contentObjects(), end.contentBytes());
+            check(r, Set.of());
+            return;
+        }
         ContentFeed feed = new ContentFeed();
         CompletableFuture<PeerMessage.MetadataEnd> answer = session.wantMetadata(commit, have, feed.tee(r));
         answer.whenComplete((v, e) -> feed.close());

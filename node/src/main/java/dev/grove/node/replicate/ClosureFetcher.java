@@ -155,7 +155,7 @@ final class ClosureFetcher {
     /**
      * The commit, its commitmeta and its tree's dirtrees and dirmetas in one answer, leaving out the subtrees of the
      * commits the store holds completely (the published ones: a child commit costs only its changed directories).
-     * Without a site swarm the content is asked for while the answer arrives ({@link ContentFeed}).
+     * The content is asked for while the answer arrives ({@link ContentFeed}).
      */
     private void fetchMetadata(Checksum commit) {
         List<Checksum> have = new ArrayList<>();
@@ -168,21 +168,19 @@ final class ClosureFetcher {
             }
         }
         StoreReceiver r = receiver();
+        // in a site swarm (no peer yet), each batch keeps only what this node still owns when it is sent: a peer
+        // that joins meanwhile takes its share (fetched from it over the LAN after this answer), and peers asking
+        // for what is on its way here wait for it to land
+        java.util.function.UnaryOperator<List<ObjectId>> keep = batch -> batch;
+        List<ObjectId> overWan = new ArrayList<>();
         if (peers != null) {
-            // a site swarm with no peer yet: the metadata in one request, the content then through the swarm, which
-            // re-plans each WAN batch so that a peer joining meanwhile takes its share
-            PeerMessage.MetadataEnd end;
-            try {
-                end = awaitValue(session.wantMetadata(commit, have, r));
-            } finally {
-                finish(r);
-            }
-            progress.planned(r.endedObjects());
-            LOG.info("metadata of {}: {} objects, {} bytes in one request ({} complete commits held); content: {} "
-                    + "objects, {} bytes", commit, r.endedObjects(), r.receivedBytes(), have.size(),
-                    end.contentObjects(), end.contentBytes());
-            check(r, Set.of());
-            return;
+            SwarmFetcher swarm = new SwarmFetcher(peers, store, partialDir, status, progress);
+            keep = batch -> {
+                List<ObjectId> own = swarm.ownedHere(distribution, commit, batch);
+                peers.wanStarted(own);
+                overWan.addAll(own);
+                return own;
+            };
         }
         ContentFeed feed = new ContentFeed();
         CompletableFuture<PeerMessage.MetadataEnd> answer = session.wantMetadata(commit, have, feed.tee(r));
@@ -193,11 +191,14 @@ final class ClosureFetcher {
         try {
             // content requests go out while the metadata still arrives: each verified dirtree's files are asked for
             // as soon as there is a request's worth (what this misses, the walk after the answer finds)
-            pipeline(feed, batch -> batch);
+            pipeline(feed, keep);
             end = awaitValue(answer);
             await(committed);
         } finally {
             finish(r);
+            if (peers != null) {
+                peers.wanEnded(overWan);
+            }
         }
         progress.planned(r.endedObjects());
         LOG.info("metadata of {}: {} objects, {} bytes in one request ({} complete commits held), {} content objects"

@@ -51,9 +51,17 @@ class ScenarioRunTest {
         assertClean(b, 1.1);
         assertEquals(a.events(), b.events(), "same seed, same event order");
         assertEquals(a.release(), b.release(), "same seed, same commits and closures");
+        // The only bytes two runs may not share: each run's seeder makes its own OpenPGP key and signs at its own
+        // time, and a signature's r and s are MPIs without leading zero bytes, so a commitmeta comes out 1 or 2 bytes
+        // shorter in about 1 run of 128. Every node takes each published commit's commitmeta once.
+        long publishes = small.timeline().stream().filter(e -> e.action() == Scenario.Action.PUBLISH).count();
         for (int i = 0; i < a.sites().size(); i++) {
-            assertEquals(a.sites().get(i).wanPayloadBytes(), b.sites().get(i).wanPayloadBytes(),
-                    "site " + a.sites().get(i).site() + ": WAN payload bytes");
+            RunReport.SiteReport x = a.sites().get(i);
+            long signatureSlack = 2L * x.nodes() * publishes;
+            assertTrue(Math.abs(x.wanPayloadBytes() - b.sites().get(i).wanPayloadBytes()) <= signatureSlack,
+                    "site " + x.site() + ": WAN payload bytes " + x.wanPayloadBytes() + " and "
+                            + b.sites().get(i).wanPayloadBytes() + " (expected: equal but for the signatures' "
+                            + signatureSlack + " bytes)");
         }
     }
 

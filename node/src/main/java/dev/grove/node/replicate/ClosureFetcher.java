@@ -210,7 +210,7 @@ final class ClosureFetcher {
 
     /**
      * The content named by the dirtrees of a metadata answer, as they arrive: each dirtree (its chunks gathered, at
-     * most 10 MiB) is checked against its checksum, parsed, and its file objects not stored yet are queued for the
+     * most 10 MiB) that the store receiver verified is parsed, and its file objects not stored yet are queued for the
      * content pipeline (each once). A batch waits up to {@link #FEED_WAIT} to fill while the answer still arrives.
      * Closed when the answer ends (or fails); {@link #next} then drains what is left. Runs on the session's delivery
      * thread (the tee) and the replicator's worker ({@link #next}).
@@ -219,7 +219,6 @@ final class ClosureFetcher {
         private final java.util.concurrent.LinkedBlockingQueue<ObjectId> queue =
                 new java.util.concurrent.LinkedBlockingQueue<>();
         private final Set<ObjectId> queued = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        private volatile boolean closed;
         private long handedOut;
 
         ObjectReceiver tee(StoreReceiver store) {
@@ -251,7 +250,7 @@ final class ClosureFetcher {
                         byte[] whole = gathered.toByteArray();
                         gathering = null;
                         gathered = null;
-                        offer(id.get(), whole);
+                        offer(id.get(), whole, store);
                     }
                 }
 
@@ -262,11 +261,11 @@ final class ClosureFetcher {
             };
         }
 
-        private void offer(ObjectId tree, byte[] bytes) {
+        /** After {@code store} has taken the dirtree's last chunk: it has verified (staged) or rejected it. */
+        private void offer(ObjectId tree, byte[] bytes, StoreReceiver store) {
             try {
-                if (!ObjectDigests.digest(ObjectType.DIR_TREE, new java.io.ByteArrayInputStream(bytes))
-                        .equals(tree.checksum())) {
-                    return; // the store receiver rejects it; the walk after the answer deals with it
+                if (store.rejected().contains(tree)) {
+                    return; // failed its checksum: the walk after the answer deals with it
                 }
                 List<ObjectId> files = new ArrayList<>();
                 for (DirTree.FileEntry f : DirTree.parse(bytes).files()) {
@@ -278,13 +277,12 @@ final class ClosureFetcher {
                 for (ObjectId file : absent(files)) {
                     queue.add(file);
                 }
-            } catch (java.io.IOException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 LOG.debug("dirtree {}: not used ahead of the walk: {}", tree, e.toString());
             }
         }
 
         void close() {
-            closed = true;
             queue.add(END);
         }
 
@@ -305,8 +303,8 @@ final class ClosureFetcher {
                         break;
                     }
                     if (id == null) {
-                        if (batch.isEmpty() && !closed) {
-                            continue; // nothing yet: the answer is still on its way
+                        if (batch.isEmpty()) {
+                            continue; // nothing yet: the answer is still on its way (its end queues END)
                         }
                         break;
                     }

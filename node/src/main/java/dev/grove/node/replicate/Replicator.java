@@ -327,33 +327,20 @@ public final class Replicator implements AutoCloseable {
                 refs.put(r.name(), r.commit());
             }
             p.state(ReplicationStatus.State.FETCHING);
-            // the static deltas (at least one index request per ref: a round trip) beside the closures, not after
-            CompletableFuture<Integer> deltas = new CompletableFuture<>();
-            Thread deltaThread = thread(() -> {
+            // the static deltas (at least one index request per ref: a round trip) beside the closures, not after;
+            // if a closure fails, that is what is reported, and the delta thread ends on its own
+            CompletableFuture<Integer> deltas = CompletableFuture.supplyAsync(() -> {
                 try {
-                    deltas.complete(new DeltaFetcher(s, store, partialDir, status, p, options.requestTimeout())
-                            .fetch(t.summary()));
-                } catch (Throwable e) {
-                    deltas.completeExceptionally(e);
+                    return new DeltaFetcher(s, store, partialDir, status, p, options.requestTimeout())
+                            .fetch(t.summary());
+                } catch (IOException e) {
+                    throw new GroveException(ErrorCode.IO, "static deltas: " + e.getMessage(), e);
                 }
-            }, "grove-replicate-deltas");
-            deltaThread.start();
-            // a failed closure is reported as such; the delta thread then ends on its own (its staging is dropped)
+            }, r -> thread(r, "grove-replicate-deltas").start());
             for (Checksum c : new java.util.LinkedHashSet<>(refs.values())) {
                 closures.fetch(c);
             }
-            try {
-                deltas.join();
-            } catch (java.util.concurrent.CompletionException e) {
-                Throwable cause = e.getCause() == null ? e : e.getCause();
-                if (cause instanceof IOException io) {
-                    throw io;
-                }
-                if (cause instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw e;
-            }
+            ClosureFetcher.await(deltas, options.requestTimeout());
             if (closed) {
                 return;
             }
@@ -374,7 +361,7 @@ public final class Replicator implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("distribution {}: publish listener failed", d, e);
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             if (closed) {
                 return;
             }

@@ -224,13 +224,9 @@ public final class RocksObjectStore implements ObjectStore {
                     batch.commit();
                 }
             }
-            // marks only for trees now indexed (a lost mark only costs a walk, so they ride unsynced)
-            List<ObjectId> marks = new ArrayList<>();
-            for (ObjectId tree : completeTrees) {
-                if (tree.type() == ObjectType.DIR_TREE && (objects.containsKey(tree) || index.objectSize(tree).isPresent())) {
-                    marks.add(tree);
-                }
-            }
+            // unsynced: a lost mark only costs a walk; a mark counts only while its tree is indexed
+            // (isTreeMarkedAndPresent), so the trees need no lookup here
+            List<ObjectId> marks = completeTrees.stream().filter(t -> t.type() == ObjectType.DIR_TREE).toList();
             index.markTrees(marks);
             long t4 = System.nanoTime();
             LOG.debug("staging committed: {} objects, {} other files, {} directories, {} trees marked complete; ms: "

@@ -81,17 +81,18 @@ public final class WanReplicationBench {
     private final long maxBytes;
     private final String nodeHeap;
     /** RTTs at which the stock pull runs too (it takes 23 minutes at 600 ms); null: every RTT. */
-    private java.util.Set<Integer> stockRtts;
+    private final java.util.Set<Integer> stockRtts;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     WanReplicationBench(Path work, double rateMbit, List<Integer> rtts, List<Path> dirs, long maxBytes,
-                        String nodeHeap) {
+                        String nodeHeap, java.util.Set<Integer> stockRtts) {
         this.work = work;
         this.rateMbit = rateMbit;
         this.rtts = List.copyOf(rtts);
         this.dirs = List.copyOf(dirs);
         this.maxBytes = maxBytes;
         this.nodeHeap = nodeHeap;
+        this.stockRtts = stockRtts;
     }
 
     public static void main(String[] args) throws Exception {
@@ -121,9 +122,7 @@ public final class WanReplicationBench {
         if (work == null) {
             throw new IllegalArgumentException("--work DIR is required");
         }
-        WanReplicationBench bench = new WanReplicationBench(work, rate, rtts, dirs, maxMb * 1024 * 1024, heap);
-        bench.stockRtts = stock;
-        List<Result> results = bench.run();
+        List<Result> results = new WanReplicationBench(work, rate, rtts, dirs, maxMb * 1024 * 1024, heap, stock).run();
         print(results, System.out);
         System.exit(0);
     }

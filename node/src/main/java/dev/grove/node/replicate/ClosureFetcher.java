@@ -155,7 +155,7 @@ final class ClosureFetcher {
     /**
      * The commit, its commitmeta and its tree's dirtrees and dirmetas in one answer, leaving out the subtrees of the
      * commits the store holds completely (the published ones: a child commit costs only its changed directories).
-     * The content is asked for while the answer arrives ({@link ContentFeed}).
+     * Without a site swarm the content is asked for while the answer arrives ({@link ContentFeed}).
      */
     private void fetchMetadata(Checksum commit) {
         List<Checksum> have = new ArrayList<>();
@@ -168,19 +168,23 @@ final class ClosureFetcher {
             }
         }
         StoreReceiver r = receiver();
-        // in a site swarm (no peer yet), each batch keeps only what this node still owns when it is sent: a peer
-        // that joins meanwhile takes its share (fetched from it over the LAN after this answer), and peers asking
-        // for what is on its way here wait for it to land
-        java.util.function.UnaryOperator<List<ObjectId>> keep = batch -> batch;
-        List<ObjectId> overWan = new ArrayList<>();
         if (peers != null) {
-            SwarmFetcher swarm = new SwarmFetcher(peers, store, partialDir, status, progress);
-            keep = batch -> {
-                List<ObjectId> own = swarm.ownedHere(distribution, commit, batch);
-                peers.wanStarted(own);
-                overWan.addAll(own);
-                return own;
-            };
+            // a site swarm with no peer yet: the metadata in one request, the content then through the swarm, which
+            // re-plans each WAN batch for peers that join meanwhile. (Feeding content while the metadata arrives
+            // starts the WAN fetch before the site's peers have found each other: ScenarioRunTest's churn site saw
+            // 1.43x one copy.)
+            PeerMessage.MetadataEnd end;
+            try {
+                end = awaitValue(session.wantMetadata(commit, have, r));
+            } finally {
+                finish(r);
+            }
+            progress.planned(r.endedObjects());
+            LOG.info("metadata of {}: {} objects, {} bytes in one request ({} complete commits held); content: {} "
+                    + "objects, {} bytes", commit, r.endedObjects(), r.receivedBytes(), have.size(),
+                    end.contentObjects(), end.contentBytes());
+            check(r, Set.of());
+            return;
         }
         ContentFeed feed = new ContentFeed();
         CompletableFuture<PeerMessage.MetadataEnd> answer = session.wantMetadata(commit, have, feed.tee(r));
@@ -191,14 +195,11 @@ final class ClosureFetcher {
         try {
             // content requests go out while the metadata still arrives: each verified dirtree's files are asked for
             // as soon as there is a request's worth (what this misses, the walk after the answer finds)
-            pipeline(feed, keep);
+            pipeline(feed, batch -> batch);
             end = awaitValue(answer);
             await(committed);
         } finally {
             finish(r);
-            if (peers != null) {
-                peers.wanEnded(overWan);
-            }
         }
         progress.planned(r.endedObjects());
         LOG.info("metadata of {}: {} objects, {} bytes in one request ({} complete commits held), {} content objects"

@@ -184,15 +184,6 @@ final class SwarmFetcher {
     }
 
     /**
-     * Of {@code batch}, what this node owns among the peers live now (all of it when none is): what a node that is
-     * fetching on its own (no peer when it started) still fetches over the WAN, batch by batch, so that a peer
-     * joining meanwhile takes its share instead. Thread-safe (reads the peers' current state).
-     */
-    List<ObjectId> ownedHere(String distribution, Checksum commit, List<ObjectId> batch) {
-        return stillOwn(distribution, commit, batch, Map.of());
-    }
-
-    /**
      * Re-plans a batch of this node's WAN share against the peers live now: a peer that joined (or finished the
      * commit) since the round was planned may own some of it, and then fetches those itself; this node asks it for
      * them in the next round instead of fetching a second copy over the WAN. Runs on the WAN thread.

@@ -182,6 +182,121 @@ class SiteSwarmTest {
     }
 
     @Test
+    void aPeerJoiningWhileTheWholeReleaseIsOnItsWayTakesItFromTheFirstNode() throws Exception {
+        // the default in-flight bound (8 MiB) is the whole of this small release: the first node, alone, has asked
+        // the seeder for everything when the joiner appears. The joiner's have-query counts what is on its way to
+        // the first node as held there, so it takes its share from the first over the LAN (the request is held until
+        // the objects land) instead of fetching a second copy of it over the WAN. Each node has its own shaped path
+        // to the seeder, so the joiner's requests do not queue behind the first node's.
+        long copy = f.oneCopyBytes();
+        LinkShape wan = new LinkShape(copy / 8, java.time.Duration.ofMillis(5), 0); // ~8 s for one copy
+        try (RelayLoop loop = new RelayLoop(1);
+             ShapedRelay firstWan = ShapedRelay.start(loop, "wan-1", f.seeder.peerAddress(), wan, wan, 1);
+             ShapedRelay joinerWan = ShapedRelay.start(loop, "wan-2", f.seeder.peerAddress(), wan, wan, 1)) {
+            Node first = f.startNode("gw-1", SITE, firstWan.address(), "");
+            f.publish();
+            await().atMost(WAIT).until(() -> firstWan.bytesFromTarget() > copy / 5);
+            Node joiner = f.startNode("gw-2", SITE, joinerWan.address(), "");
+            for (Node n : List.of(first, joiner)) {
+                f.awaitConverged(n);
+                f.assertIdenticalObjects(n);
+            }
+            long egress = f.seeder.peerObjectBytesServed();
+            assertTrue(egress <= copy * 1.1, "seeder egress " + egress + " for one copy of " + copy + " (the joiner "
+                    + "fetched again what was on its way to the first node; joiner's link: "
+                    + joinerWan.bytesFromTarget() + " bytes)");
+        }
+    }
+
+    @Test
+    void nodesStartingTogetherShareTheWanWorkThoughDiscoveryIsSlowToHearOfThem() throws Exception {
+        // as with mDNS just after a start: the directory lists nobody for a while (within its warm-up). The first
+        // node, publishing at once, must not take the empty list for "alone" and ask the seeder for the whole
+        // release (8 MiB in flight is all of it) before its peer is heard of: both fetch a share over their own WAN
+        // path.
+        long copy = f.oneCopyBytes();
+        LinkShape wan = new LinkShape(copy / 8, java.time.Duration.ofMillis(5), 0); // ~8 s for one copy
+        java.util.function.Function<dev.grove.node.discovery.PeerDirectory, dev.grove.node.discovery.PeerDirectory>
+                warming = SiteSwarmTest::warmingUp;
+        try (RelayLoop loop = new RelayLoop(1);
+             ShapedRelay wan1 = ShapedRelay.start(loop, "wan-1", f.seeder.peerAddress(), wan, wan, 1);
+             ShapedRelay wan2 = ShapedRelay.start(loop, "wan-2", f.seeder.peerAddress(), wan, wan, 1)) {
+            Node first = f.startNode("gw-1", SITE, wan1.address(), warming);
+            f.publish();
+            Node second = f.startNode("gw-2", SITE, wan2.address(), warming);
+            for (Node n : List.of(first, second)) {
+                f.awaitConverged(n);
+                f.assertIdenticalObjects(n);
+            }
+            long egress = f.seeder.peerObjectBytesServed();
+            assertTrue(egress <= copy * 1.1, "seeder egress " + egress + " for one copy of " + copy);
+            String split = "WAN bytes of gw-1 / gw-2: " + wan1.bytesFromTarget() + " / " + wan2.bytesFromTarget()
+                    + " for a release of " + copy;
+            assertTrue(Math.min(wan1.bytesFromTarget(), wan2.bytesFromTarget()) >= copy / 8,
+                    "the nodes did not share the WAN work: " + split);
+        }
+    }
+
+    /**
+     * The site's directory as mDNS is just after a start: it hears of its peers only 1.5 s after its start (the
+     * peers it knows then are replayed as joined) and says so with a warm-up of 3 s.
+     */
+    private static dev.grove.node.discovery.PeerDirectory warmingUp(dev.grove.node.discovery.PeerDirectory d) {
+        return new dev.grove.node.discovery.PeerDirectory() {
+            private final long hearsFrom = System.nanoTime() + java.time.Duration.ofMillis(1500).toNanos();
+
+            private boolean deaf() {
+                return System.nanoTime() < hearsFrom;
+            }
+
+            @Override
+            public void start(dev.grove.node.discovery.LocalAdvert self) {
+                d.start(self);
+            }
+
+            @Override
+            public java.util.Set<dev.grove.node.discovery.PeerAddress> peers() {
+                return deaf() ? java.util.Set.of() : d.peers();
+            }
+
+            @Override
+            public java.time.Duration warmUp() {
+                return java.time.Duration.ofSeconds(3);
+            }
+
+            @Override
+            public void addListener(dev.grove.node.discovery.PeerDirectoryListener listener) {
+                d.addListener(new dev.grove.node.discovery.PeerDirectoryListener() {
+                    @Override
+                    public void joined(dev.grove.node.discovery.PeerAddress peer) {
+                        if (!deaf()) {
+                            listener.joined(peer);
+                        }
+                    }
+
+                    @Override
+                    public void left(dev.grove.node.discovery.PeerAddress peer,
+                                     dev.grove.node.discovery.LeaveReason reason) {
+                        listener.left(peer, reason);
+                    }
+                });
+                CompletableFuture.runAsync(() -> d.peers().forEach(listener::joined), CompletableFuture
+                        .delayedExecutor(Math.max(0, hearsFrom - System.nanoTime()), TimeUnit.NANOSECONDS));
+            }
+
+            @Override
+            public void reportUnreachable(String nodeId) {
+                d.reportUnreachable(nodeId);
+            }
+
+            @Override
+            public void close() {
+                d.close();
+            }
+        };
+    }
+
+    @Test
     void stockPullsStartedDuringTheFirstReplicationSucceedOnEveryNode() throws Exception {
         // three nodes behind one shaped WAN link, so the first replication takes seconds; a stock client on each
         // node starts its pull (gpg-verify on) while the node is still fetching: the node holds the summary

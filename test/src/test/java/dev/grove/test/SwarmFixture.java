@@ -131,6 +131,12 @@ final class SwarmFixture implements AutoCloseable {
         }
     }
 
+    /** As {@link #startNode(String, String, InetSocketAddress, String)}, with {@code directory} wrapping the site's. */
+    Node startNode(String id, String site, InetSocketAddress wan, Function<PeerDirectory, PeerDirectory> directory)
+            throws IOException {
+        return startNode(id, site, HostPort.of(wan.getHostString(), wan.getPort()), directory, Function.identity());
+    }
+
     /**
      * Starts an enrolled node in the swarm; {@code directory} may wrap the in-memory directory (adding static
      * peers), {@code swarm} may adjust the options (fault hooks).

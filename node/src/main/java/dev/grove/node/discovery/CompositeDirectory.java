@@ -50,6 +50,18 @@ public final class CompositeDirectory implements PeerDirectory {
         }
     }
 
+    /** The longest of its parts'. */
+    @Override
+    public java.time.Duration warmUp() {
+        java.time.Duration longest = java.time.Duration.ZERO;
+        for (PeerDirectory p : parts) {
+            if (p.warmUp().compareTo(longest) > 0) {
+                longest = p.warmUp();
+            }
+        }
+        return longest;
+    }
+
     @Override
     public void start(LocalAdvert self) {
         for (PeerDirectory p : parts) {

@@ -66,6 +66,11 @@ public final class MdnsDirectory implements PeerDirectory {
     private static final Logger LOG = LoggerFactory.getLogger(MdnsDirectory.class);
     private static final String TTL_PROPERTY = "net.dns.ttl";
     private static final int WANTED_TTL_SECONDS = 30;
+    /**
+     * A fresh jmDNS instance probes for its name (about 1 s) and then queries; peers already on the link answer
+     * within a second or two. Until then an empty view does not mean there is nobody.
+     */
+    private static final Duration WARM_UP = Duration.ofSeconds(3);
     private static final Pattern IPV4_LITERAL = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
 
     static {
@@ -130,6 +135,12 @@ public final class MdnsDirectory implements PeerDirectory {
     /** The TTL jmDNS puts on the records it announces. */
     public static Duration recordTtl() {
         return Duration.ofSeconds(DNSConstants.DNS_TTL);
+    }
+
+    /** {@link #WARM_UP} when mDNS runs on any address, else zero. */
+    @Override
+    public Duration warmUp() {
+        return bindAddresses.isEmpty() ? Duration.ZERO : WARM_UP;
     }
 
     /** Completes once every {@code JmDNS} is closed after {@link #close()} (its threads gone). */

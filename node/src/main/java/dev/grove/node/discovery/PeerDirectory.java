@@ -26,6 +26,15 @@ public interface PeerDirectory extends AutoCloseable {
     /** A snapshot of the live peers of the same site, never including this node. */
     Set<PeerAddress> peers();
 
+    /**
+     * How long after {@link #start} {@link #peers()} may still lack peers that are there (mDNS: until the first
+     * queries are answered). A node that sees no peer this early is not alone yet. Zero by default: the directory
+     * knows its peers from the start.
+     */
+    default java.time.Duration warmUp() {
+        return java.time.Duration.ZERO;
+    }
+
     /** Adds a listener; it hears events from now on (call {@link #peers()} for the current state). */
     void addListener(PeerDirectoryListener listener);
 

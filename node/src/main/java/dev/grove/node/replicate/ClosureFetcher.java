@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   commit, commitmeta and every     one request (WantMetadata), when the commit is new and no site peer
  *   dirtree + dirmeta                mirrors the distribution: the seeder walks the tree and leaves out what the
- *                                    node's complete commits share with it
+ *                                    node's complete commits share with it; the content of each dirtree is asked
+ *                                    for as it arrives (a swarm node keeps what it still owns, batch by batch)
  *   otherwise:
  *   commit (+ commitmeta)            one request
  *   root dirtree + dirmeta           one request per tree level (breadth first): the plan grows early
@@ -155,7 +156,7 @@ final class ClosureFetcher {
     /**
      * The commit, its commitmeta and its tree's dirtrees and dirmetas in one answer, leaving out the subtrees of the
      * commits the store holds completely (the published ones: a child commit costs only its changed directories).
-     * Without a site swarm the content is asked for while the answer arrives ({@link ContentFeed}).
+     * The content is asked for while the answer arrives ({@link ContentFeed}).
      */
     private void fetchMetadata(Checksum commit) {
         List<Checksum> have = new ArrayList<>();
@@ -168,23 +169,18 @@ final class ClosureFetcher {
             }
         }
         StoreReceiver r = receiver();
+        // in a site swarm (no peer yet), each batch keeps only what this node still owns among the peers live when
+        // it is sent, and is marked as asked of the seeder: a peer that joins meanwhile fetches its own share and
+        // takes what is on its way here from this node over the LAN (its have-query counts it as held)
+        java.util.function.UnaryOperator<List<ObjectId>> keep = batch -> batch;
+        List<ObjectId> overWan = new ArrayList<>();
         if (peers != null) {
-            // a site swarm with no peer yet: the metadata in one request, the content then through the swarm, which
-            // re-plans each WAN batch for peers that join meanwhile. (Feeding content while the metadata arrives
-            // starts the WAN fetch before the site's peers have found each other: ScenarioRunTest's churn site saw
-            // 1.43x one copy.)
-            PeerMessage.MetadataEnd end;
-            try {
-                end = awaitValue(session.wantMetadata(commit, have, r));
-            } finally {
-                finish(r);
-            }
-            progress.planned(r.endedObjects());
-            LOG.info("metadata of {}: {} objects, {} bytes in one request ({} complete commits held); content: {} "
-                    + "objects, {} bytes", commit, r.endedObjects(), r.receivedBytes(), have.size(),
-                    end.contentObjects(), end.contentBytes());
-            check(r, Set.of());
-            return;
+            SwarmFetcher swarm = new SwarmFetcher(peers, store, partialDir, status, progress);
+            keep = batch -> {
+                List<ObjectId> own = swarm.ownedHere(distribution, commit, batch);
+                overWan.addAll(own);
+                return own;
+            };
         }
         ContentFeed feed = new ContentFeed();
         CompletableFuture<PeerMessage.MetadataEnd> answer = session.wantMetadata(commit, have, feed.tee(r));
@@ -195,11 +191,14 @@ final class ClosureFetcher {
         try {
             // content requests go out while the metadata still arrives: each verified dirtree's files are asked for
             // as soon as there is a request's worth (what this misses, the walk after the answer finds)
-            pipeline(feed, batch -> batch);
+            pipeline(feed, keep);
             end = awaitValue(answer);
             await(committed);
         } finally {
             finish(r);
+            if (peers != null) {
+                peers.wanEnded(overWan);
+            }
         }
         progress.planned(r.endedObjects());
         LOG.info("metadata of {}: {} objects, {} bytes in one request ({} complete commits held), {} content objects"

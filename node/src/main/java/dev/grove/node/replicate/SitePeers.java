@@ -38,8 +38,9 @@ public interface SitePeers {
 
     /**
      * Open sessions to live, trusted peers of this site that mirror {@code distribution}. May wait briefly (a settle
-     * bound) for peers the directory lists but which are not connected yet, so that every node computes ownership
-     * over the same membership.
+     * bound) for peers the directory lists but which are not connected yet, and, just after the start, for a
+     * directory that lists nobody to hear of its peers ({@code PeerDirectory.warmUp}), so that every node computes
+     * ownership over the same membership.
      */
     List<PeerSession> mirroring(String distribution);
 
@@ -49,10 +50,20 @@ public interface SitePeers {
     /** The peer sent an object that failed verification: drop its session and stop trusting it for a while. */
     void badObject(PeerSession peer, ObjectId id, String reason);
 
-    /** This node starts fetching these over the WAN: peers asking for them wait for them to land. */
+    /**
+     * This node plans to fetch these over the WAN (its share): peers asking for them wait for them to land rather
+     * than getting NotFound while the request for them has not gone out yet.
+     */
     void wanStarted(Collection<ObjectId> ids);
 
-    /** The WAN fetch of these ended (stored or failed). */
+    /**
+     * These are now asked of the seeder: a peer's have-query counts them as held here, so a peer that joins (or
+     * re-plans) while they are on the way takes them from this node over the LAN instead of fetching a second copy
+     * over the WAN. Implies {@link #wanStarted}.
+     */
+    void wanRequested(Collection<ObjectId> ids);
+
+    /** The WAN fetch of these ended (stored, failed, or left to the peer that owns them now). */
     void wanEnded(Collection<ObjectId> ids);
 
     /** {@code distribution} was published here with these commits complete: tell the peers. */

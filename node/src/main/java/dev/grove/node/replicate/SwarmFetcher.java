@@ -123,7 +123,8 @@ final class SwarmFetcher {
                         ownSkips.put(id, Set.copyOf(skip));
                     }
                 }
-                UnaryOperator<List<ObjectId>> keep = batch -> stillOwn(distribution, commit, batch, ownSkips);
+                UnaryOperator<List<ObjectId>> keep = batch -> requested(batch,
+                        stillOwn(distribution, commit, batch, ownSkips));
                 wanDone = CompletableFuture.runAsync(() -> {
                     try {
                         wan.fetch(own, keep);
@@ -181,6 +182,35 @@ final class SwarmFetcher {
         if (!moved.isEmpty()) {
             own.removeIf(moved::contains);
         }
+    }
+
+    /**
+     * Of {@code batch}, what this node owns among the peers live now (all of it when none is), marked as asked of
+     * the seeder; the rest is left to its owners. For a node that fetches on its own (no peer when it started): a
+     * peer joining meanwhile takes its share instead of fetching this node's batches a second time. Thread-safe
+     * (reads the peers' current state); runs right before the request is sent.
+     */
+    List<ObjectId> ownedHere(String distribution, Checksum commit, List<ObjectId> batch) {
+        return requested(batch, stillOwn(distribution, commit, batch, Map.of()));
+    }
+
+    /**
+     * {@code kept} of {@code batch} is about to be asked of the seeder (peers' have-queries count it as held here);
+     * the rest is no longer this node's to fetch (its requests for it are no longer held).
+     */
+    private List<ObjectId> requested(List<ObjectId> batch, List<ObjectId> kept) {
+        peers.wanRequested(kept);
+        if (kept.size() < batch.size()) {
+            Set<ObjectId> k = new HashSet<>(kept);
+            List<ObjectId> dropped = new ArrayList<>(batch.size() - kept.size());
+            for (ObjectId id : batch) {
+                if (!k.contains(id)) {
+                    dropped.add(id);
+                }
+            }
+            peers.wanEnded(dropped);
+        }
+        return kept;
     }
 
     /**

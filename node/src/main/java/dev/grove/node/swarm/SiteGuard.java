@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * What a swarm node serves to peers: the wrapped handler's answers, except that a node of another site or a
  * quarantined peer gets nothing (NotFound / empty), and an object this node is fetching over the WAN is held until
  * it lands (bounded by {@code SwarmOptions.ownerWait}), then streamed: the owner is the fetch-through for its
- * peers. Inventories go to the mesh. Thread-safe.
+ * peers. A have-query counts what is asked of the seeder and not landed yet as held. Inventories go to the mesh. Thread-safe.
  */
 public final class SiteGuard implements PeerRequestHandler {
     private static final Logger LOG = LoggerFactory.getLogger(SiteGuard.class);
@@ -67,9 +67,20 @@ public final class SiteGuard implements PeerRequestHandler {
                 : Optional.empty();
     }
 
+    /**
+     * Held objects, and those on their way here from the seeder: the asker then takes them from this node (its
+     * request is held until they land) rather than fetching a second copy over the WAN.
+     */
     @Override
     public boolean[] have(PeerIdentity peer, List<ObjectId> ids) {
-        return allowed(peer, "have") ? delegate.have(peer, ids) : new boolean[ids.size()];
+        if (!allowed(peer, "have")) {
+            return new boolean[ids.size()];
+        }
+        boolean[] held = delegate.have(peer, ids);
+        for (int i = 0; i < held.length; i++) {
+            held[i] |= mesh.onTheWay(ids.get(i));
+        }
+        return held;
     }
 
     @Override

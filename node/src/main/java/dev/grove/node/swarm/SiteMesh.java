@@ -63,13 +63,18 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
     private final Map<String, Set<PeerSession>> allSessions = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Set<Checksum>>> inventories = new ConcurrentHashMap<>();
     private final Map<String, Instant> quarantined = new ConcurrentHashMap<>();
+    /** Planned here over the WAN: a peer's request for one is held until it lands. */
     private final Set<ObjectId> wanPending = ConcurrentHashMap.newKeySet();
+    /** Asked of the seeder and not landed yet: answered as held in have-queries. A subset of wanPending. */
+    private final Set<ObjectId> wanRequested = ConcurrentHashMap.newKeySet();
     private final Object landing = new Object();
     private final AtomicLong rejects = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private volatile PeerClient client;
     private volatile Consumer<PeerMessage.Summary> onSummary = s -> { };
     private volatile boolean closed;
+    /** Until then (nanoTime) an empty directory may just not have heard of the site's peers yet. */
+    private volatile long warmUntil;
 
     public SiteMesh(String selfId, String site, List<String> distributions, ObjectStore store,
                     PeerDirectory directory, SwarmOptions options) {
@@ -94,6 +99,7 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
     /** Connects through {@code lanClient} (LAN rate-limited, answering from the guard), announces, watches. */
     public void start(PeerClient lanClient, LocalAdvert self) {
         this.client = Objects.requireNonNull(lanClient, "lanClient");
+        warmUntil = System.nanoTime() + directory.warmUp().toNanos();
         directory.addListener(this);
         directory.start(self);
         for (PeerAddress p : directory.peers()) {
@@ -233,7 +239,7 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
     @Override
     public List<PeerSession> mirroring(String distribution) {
         long deadline = System.nanoTime() + options.settle().toNanos();
-        while (!settled() && System.nanoTime() < deadline && !closed) {
+        while (!closed && System.nanoTime() < deadline && (!settled() || warmingUp())) {
             synchronized (landing) {
                 try {
                     landing.wait(50);
@@ -251,6 +257,11 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
             }
         }
         return out;
+    }
+
+    /** Just started, and the directory lists nobody: it may not have heard of the site's peers yet. */
+    private boolean warmingUp() {
+        return System.nanoTime() < warmUntil && directory.peers().isEmpty();
     }
 
     /** Every live, trusted peer the directory lists (by real id) has a session. */
@@ -290,7 +301,14 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
     }
 
     @Override
+    public void wanRequested(Collection<ObjectId> ids) {
+        wanPending.addAll(ids);
+        wanRequested.addAll(ids);
+    }
+
+    @Override
     public void wanEnded(Collection<ObjectId> ids) {
+        wanRequested.removeAll(ids);
         wanPending.removeAll(ids);
         synchronized (landing) {
             landing.notifyAll();
@@ -312,6 +330,11 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
     void inventory(PeerIdentity peer, PeerMessage.Inventory inv) {
         inventories.computeIfAbsent(peer.nodeId(), k -> new ConcurrentHashMap<>())
                 .put(inv.distribution(), Set.copyOf(inv.completeCommits()));
+    }
+
+    /** True when {@code id} is on its way here from the seeder (asked for, not landed yet). */
+    boolean onTheWay(ObjectId id) {
+        return wanRequested.contains(id);
     }
 
     /**

@@ -35,6 +35,7 @@ if [[ "$what" != import ]]; then
 fi
 
 tmp="${BENCH_TMP:-$(mktemp -d "${TMPDIR:-/tmp}/grove-bench.XXXXXX")}"
+chmod 755 "$tmp" # nginx started as root serves files from its workers, which run unprivileged
 mkdir -p "$tmp"
 pids=()
 cleanup() {

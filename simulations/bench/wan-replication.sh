@@ -7,6 +7,7 @@
 # usage: simulations/bench/wan-replication.sh
 # env:   RATE_MBIT=20  RTT_MS=40,600  MAX_MB=120  NODE_HEAP=256m
 #        STOCK_RTT_MS=40 (the stock pull only at these RTTs; default: every RTT; it takes ~23 min at 600 ms)
+#        NODE_JAVA_OPTS="..." (more JVM options for the node, e.g. -Dorg.slf4j.simpleLogger.log.CLASS=debug)
 #        DIRS="/usr/sbin /usr/lib/x86_64-linux-gnu/perl /usr/share/perl /usr/lib/python3.11 /usr/share/man"
 #        (binaries, Perl and Python sources, man pages: ~18,000 objects, ~53 MB as an archive repo here)
 #        BENCH_TMP=DIR (default: mktemp -d)  KEEP=1 (keep the work dir)  GROVE_BENCH_CP=classpath
@@ -17,6 +18,7 @@ for tool in ostree java nginx; do
     command -v "$tool" >/dev/null || { echo "needs $tool (Debian: apt-get install -y ostree nginx-light)" >&2; exit 1; }
 done
 tmp="${BENCH_TMP:-$(mktemp -d "${TMPDIR:-/tmp}/grove-wan.XXXXXX")}"
+chmod 755 "$tmp" # nginx started as root serves the repo from its workers, which run unprivileged
 cleanup() { [[ "${KEEP:-0}" == 1 ]] || rm -rf "$tmp"; }
 trap cleanup EXIT
 

@@ -59,6 +59,16 @@ public interface PeerSession extends AutoCloseable {
     CompletableFuture<Void> want(List<PeerMessage.ObjectRef> objects, ObjectReceiver receiver);
 
     /**
+     * As {@link #want}, in one request (at most {@link dev.grove.protocol.wire.WireLimits#MAX_OBJECTS_PER_REQUEST}
+     * distinct objects) that the peer cuts before the next object once {@code maxBytes} of payload went out: ask for
+     * more than is expected to fit, the request carries about {@code maxBytes} whatever the objects' sizes.
+     * Completes with the refs that were not answered, in order (empty when every one was; a peer that ignores the
+     * budget answers every one).
+     */
+    CompletableFuture<List<PeerMessage.ObjectRef>> wantUpTo(List<PeerMessage.ObjectRef> objects, long maxBytes,
+                                                            ObjectReceiver receiver);
+
+    /**
      * Fetches a commit's metadata in one request: the commit, its commitmeta (if the peer holds one) and every dirtree
      * and dirmeta of its tree except the subtrees of {@code haveCommits} (commits this side holds completely, at most
      * {@link dev.grove.protocol.wire.WireLimits#MAX_HAVE_COMMITS}). The receiver sees each object as for

@@ -206,6 +206,30 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
     }
 
     @Override
+    public CompletableFuture<List<PeerMessage.ObjectRef>> wantUpTo(List<PeerMessage.ObjectRef> objects, long maxBytes,
+                                                                   ObjectReceiver receiver) {
+        java.util.Objects.requireNonNull(receiver, "receiver");
+        Map<ObjectId, PeerMessage.ObjectRef> unique = new java.util.LinkedHashMap<>();
+        for (PeerMessage.ObjectRef r : objects) {
+            unique.putIfAbsent(r.id(), r);
+        }
+        List<PeerMessage.ObjectRef> refs = List.copyOf(unique.values());
+        if (refs.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        long id = nextRequestId.getAndIncrement();
+        PeerMessage.Want request;
+        try {
+            request = new PeerMessage.Want(id, refs, maxBytes);
+        } catch (GroveException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        Pending.Transfer t = Pending.Transfer.budgeted(receiver, f, refs);
+        return send(id, t, request, f).thenApply(v -> t.unanswered());
+    }
+
+    @Override
     public CompletableFuture<PeerMessage.MetadataEnd> wantMetadata(Checksum commit, List<Checksum> haveCommits,
                                                                   ObjectReceiver receiver) {
         java.util.Objects.requireNonNull(receiver, "receiver");
@@ -374,6 +398,8 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
             notFound(n);
         } else if (m instanceof PeerMessage.MetadataEnd e) {
             metadataEnd(e);
+        } else if (m instanceof PeerMessage.WantEnd e) {
+            wantEnd(e);
         } else if (m instanceof PeerMessage.Summary s) {
             summary(s);
         } else if (m instanceof PeerMessage.SummaryUnchanged u) {
@@ -410,15 +436,26 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
         } else if (m instanceof PeerMessage.Want w) {
             serve(w.requestId(), () -> {
                 Flusher out = new Flusher(flushBytes());
+                long sent = 0;
+                int answered = 0;
                 try {
                     for (PeerMessage.ObjectRef r : w.objects()) {
-                        if (!stream(out, w.requestId(), Optional.of(r.id()), "", handler.object(from, r.id()),
-                                r.offset())) {
+                        if (w.maxBytes() > 0 && sent >= w.maxBytes()) {
+                            break; // the byte budget is spent: WantEnd names how many were answered
+                        }
+                        long n = stream(out, w.requestId(), Optional.of(r.id()), "", handler.object(from, r.id()),
+                                r.offset());
+                        if (n < 0) {
                             return;
                         }
+                        sent += n;
+                        answered++;
                     }
                 } finally {
                     out.flush();
+                }
+                if (answered < w.objects().size()) {
+                    write(new PeerMessage.WantEnd(w.requestId(), answered));
                 }
             });
         } else if (m instanceof PeerMessage.WantMetadata w) {
@@ -435,7 +472,7 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
                 Flusher out = new Flusher(flushBytes());
                 try {
                     for (ObjectId id : c.objects()) {
-                        if (!stream(out, w.requestId(), Optional.of(id), "", handler.object(from, id), 0)) {
+                        if (stream(out, w.requestId(), Optional.of(id), "", handler.object(from, id), 0) < 0) {
                             return;
                         }
                     }
@@ -569,6 +606,28 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
         });
     }
 
+    /** The end of a want answer cut at its byte budget: complete when its first objects, and only they, ended. */
+    private void wantEnd(PeerMessage.WantEnd e) {
+        Pending p = pending.get(e.requestId());
+        if (!(p instanceof Pending.Transfer t) || !t.isBudgeted()) {
+            unexpected(e.requestId(), p, e);
+            return;
+        }
+        deliver(() -> {
+            if (t.failed()) {
+                return;
+            }
+            String problem = t.cut(e.answered());
+            if (problem == null) {
+                pending.remove(e.requestId(), t);
+                t.complete();
+            } else {
+                failTransfer(e.requestId(), t, new GroveException(ErrorCode.MALFORMED, "peer " + remote
+                        + ": want answer " + e.requestId() + ": " + problem));
+            }
+        });
+    }
+
     private void endOf(long requestId, Pending.Transfer t, Object key) {
         if (t.end(key)) {
             pending.remove(requestId, t);
@@ -671,20 +730,21 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
 
     /**
      * Streams one object or file as chunks from {@code offset}, waiting for writability before each. On a blocking
-     * thread. Returns false when the request must stop (an Error went out, or the session closed).
+     * thread. Returns the payload bytes sent (0 for a NotFound), or -1 when the request must stop (an Error went out,
+     * or the session closed).
      */
-    private boolean stream(Flusher out, long requestId, Optional<ObjectId> object, String path, Optional<Path> file,
+    private long stream(Flusher out, long requestId, Optional<ObjectId> object, String path, Optional<Path> file,
                            long offset) throws IOException {
         if (file.isEmpty()) {
             write(new PeerMessage.NotFound(requestId, object, path));
-            return true;
+            return 0;
         }
         try (FileChannel fc = FileChannel.open(file.get(), StandardOpenOption.READ)) {
             long size = fc.size();
             if (offset > size) {
                 write(new PeerMessage.Error(requestId, ErrorCode.INVALID_ARGUMENT, object.map(Object::toString)
                         .orElse(path) + ": offset " + offset + " (expected: <= size " + size + ")"));
-                return false;
+                return -1;
             }
             long pos = offset;
             do {
@@ -692,7 +752,7 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
                     out.flush(); // what is queued must go out before the channel can become writable again
                 }
                 if (!awaitWritable()) {
-                    return false;
+                    return -1;
                 }
                 int len = (int) Math.min(options.chunkBytes(), size - pos);
                 ByteBuf buf = channel.alloc().buffer(len);
@@ -713,11 +773,11 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
                 out.queue(new PeerFrame(header, buf), len);
                 pos += len;
             } while (pos < size);
-            return true;
+            return size - offset;
         } catch (NoSuchFileException e) {
             // removed (gc) between lookup and open
             write(new PeerMessage.NotFound(requestId, object, path));
-            return true;
+            return 0;
         }
     }
 
@@ -961,6 +1021,11 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
 
             /** Open (a metadata answer): the objects are not known in advance; MetadataEnd ends it. */
             private final boolean open;
+            /** Budgeted (a want with max_bytes): the objects asked for, in order; a WantEnd may cut it. */
+            private final List<Object> order;
+            private final Set<Object> touched;
+            private volatile List<PeerMessage.ObjectRef> unanswered = List.of();
+            private final List<PeerMessage.ObjectRef> refs;
             /** Open: every object the answer began, so none comes twice and the end can be counted. */
             private final Set<Object> begun;
             private volatile PeerMessage.MetadataEnd end;
@@ -971,11 +1036,58 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
 
             private Transfer(ObjectReceiver receiver, CompletableFuture<Void> future, Map<Object, Long> expected,
                              boolean open) {
+                this(receiver, future, expected, open, List.of());
+            }
+
+            private Transfer(ObjectReceiver receiver, CompletableFuture<Void> future, Map<Object, Long> expected,
+                             boolean open, List<PeerMessage.ObjectRef> refs) {
                 this.receiver = receiver;
                 this.future = future;
                 this.nextOffset = expected;
                 this.open = open;
                 this.begun = open ? ConcurrentHashMap.newKeySet() : Set.of();
+                this.refs = refs;
+                this.order = refs.isEmpty() ? List.of() : refs.stream().<Object>map(PeerMessage.ObjectRef::id).toList();
+                this.touched = refs.isEmpty() ? Set.of() : ConcurrentHashMap.newKeySet();
+            }
+
+            /** A want of {@code refs} (distinct) that the peer may cut at its byte budget with a WantEnd. */
+            static Transfer budgeted(ObjectReceiver receiver, CompletableFuture<Void> future,
+                                     List<PeerMessage.ObjectRef> refs) {
+                Map<Object, Long> expected = new ConcurrentHashMap<>();
+                refs.forEach(r -> expected.put(r.id(), r.offset()));
+                return new Transfer(receiver, future, expected, false, refs);
+            }
+
+            boolean isBudgeted() {
+                return !order.isEmpty();
+            }
+
+            /** Budgeted: the refs a WantEnd left unanswered (empty until then, or when none was cut). */
+            List<PeerMessage.ObjectRef> unanswered() {
+                return unanswered;
+            }
+
+            /**
+             * Budgeted: the peer answered the first {@code answered} objects. Null when exactly those began and
+             * ended (the rest are then {@link #unanswered()}), else what is wrong.
+             */
+            String cut(long answered) {
+                if (answered < 1 || answered >= order.size()) {
+                    return "want_end says " + answered + " of " + order.size() + " answered (expected: at least one,"
+                            + " and fewer than all)";
+                }
+                for (int i = 0; i < order.size(); i++) {
+                    Object key = order.get(i);
+                    if (i < answered && nextOffset.containsKey(key)) {
+                        return key + " not ended but want_end says the first " + answered + " were answered";
+                    }
+                    if (i >= answered && touched.contains(key)) {
+                        return key + " was answered but want_end says only the first " + answered + " were";
+                    }
+                }
+                unanswered = List.copyOf(refs.subList((int) answered, refs.size()));
+                return null;
             }
 
             /** A transfer that takes any metadata object from offset 0, each once, until MetadataEnd. */
@@ -1040,6 +1152,9 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
                             + (expected == null ? " (not asked for, or already ended)" : " (expected: " + expected + ")"));
                 }
                 nextOffset.put(key, c.offset() + length);
+                if (!order.isEmpty()) {
+                    touched.add(key);
+                }
                 receiver.onChunk(c, in);
             }
 
@@ -1049,6 +1164,9 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
                 }
                 if (!nextOffset.containsKey(key)) {
                     throw new GroveException(ErrorCode.MALFORMED, "not_found for " + key + " (not asked for)");
+                }
+                if (!order.isEmpty()) {
+                    touched.add(key);
                 }
                 receiver.onNotFound(n);
             }

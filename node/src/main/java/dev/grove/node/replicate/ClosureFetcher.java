@@ -286,6 +286,11 @@ final class ClosureFetcher {
             queue.add(END);
         }
 
+        @Override
+        public boolean drained() {
+            return queue.peek() == END;
+        }
+
         long handedOut() {
             return handedOut;
         }
@@ -377,11 +382,20 @@ final class ClosureFetcher {
         progress.planned(ids.size());
         LOG.debug("fetching {} content objects, {} requests and ~{} bytes in flight", ids.size(),
                 options.pipelineDepth(), options.maxInFlightBytes());
-        int[] from = {0};
-        pipeline(max -> {
-            List<ObjectId> batch = ids.subList(from[0], Math.min(ids.size(), from[0] + max));
-            from[0] += batch.size();
-            return batch;
+        pipeline(new Batches() {
+            private int from;
+
+            @Override
+            public List<ObjectId> next(int max) {
+                List<ObjectId> batch = ids.subList(from, Math.min(ids.size(), from + max));
+                from += batch.size();
+                return batch;
+            }
+
+            @Override
+            public boolean drained() {
+                return from >= ids.size();
+            }
         }, keep);
     }
 
@@ -389,19 +403,38 @@ final class ClosureFetcher {
     @FunctionalInterface
     private interface Batches {
         List<ObjectId> next(int max);
+
+        /** True once {@link #next} has handed out everything there will be. */
+        default boolean drained() {
+            return false;
+        }
     }
 
     private List<StoreReceiver> pipeline(Batches batches, java.util.function.UnaryOperator<List<ObjectId>> keep) {
         Deque<Pending> inFlight = new ArrayDeque<>();
         List<StoreReceiver> receivers = new ArrayList<>();
+        // objects a request's byte budget left unanswered: asked for first by the next request
+        Deque<ObjectId> again = new ArrayDeque<>();
+        long budget = options.maxInFlightBytes() / options.pipelineDepth();
         try {
             while (true) {
                 while (inFlight.size() >= options.pipelineDepth()) {
-                    complete(inFlight.removeFirst());
+                    complete(inFlight.removeFirst(), again);
                 }
-                List<ObjectId> batch = batches.next(batchSize(receivers));
+                int max = askFor(receivers);
+                List<ObjectId> batch = new ArrayList<>(Math.min(max, again.size()));
+                while (batch.size() < max && !again.isEmpty()) {
+                    batch.add(again.removeFirst());
+                }
+                if (batch.size() < max) {
+                    batch.addAll(batches.next(max - batch.size()));
+                }
                 if (batch.isEmpty()) {
-                    break;
+                    if (inFlight.isEmpty()) {
+                        break;
+                    }
+                    complete(inFlight.removeFirst(), again); // its unanswered objects come back to `again`
+                    continue;
                 }
                 List<ObjectId> kept = keep.apply(batch);
                 if (kept.size() < batch.size()) {
@@ -414,10 +447,12 @@ final class ClosureFetcher {
                 }
                 StoreReceiver r = receiver();
                 receivers.add(r);
-                inFlight.addLast(new Pending(session.want(refs(kept), r), r));
-            }
-            while (!inFlight.isEmpty()) {
-                complete(inFlight.removeFirst());
+                // once the source is drained nothing is cut any more: what a cut leaves is asked for only when its
+                // request has ended, and with nothing else left to ask for, each further cut would cost a round trip
+                // with too little in flight (the leftovers are bounded by the count asked for, not by bytes)
+                long bytes = batches.drained() ? 0 : budget;
+                inFlight.addLast(new Pending(session.wantUpTo(refs(kept), bytes, r), r, kept.size(),
+                        System.nanoTime()));
             }
         } finally {
             // a failed request: keep what was verified, drop what still arrives for the others
@@ -432,12 +467,22 @@ final class ClosureFetcher {
     }
 
     /**
-     * Objects in the next content request: its share of the in-flight bytes at the mean size of the objects received
-     * most recently (the latest requests, at least {@link #RECENT_OBJECTS} objects). Sizes cluster by directory (a
-     * run of man pages, then of binaries): a mean over everything so far would ask for too few bytes in a run of small
-     * objects, and the link would idle for a round trip at each refill.
+     * Objects to name in the next content request: twice what its byte budget ({@code maxInFlightBytes /
+     * pipelineDepth}) holds at the mean size of the objects received most recently (the latest requests, at least
+     * {@link #RECENT_OBJECTS} objects). The seeder cuts the request at the budget and the rest is asked for again, so
+     * the margin costs only a few bytes of request; it covers a run of objects smaller than the recent mean (sizes
+     * cluster by directory: a run of man pages after one of binaries), which would otherwise leave requests short
+     * of their budget and the link idle for a round trip at each refill.
      */
-    private int batchSize(List<StoreReceiver> receivers) {
+    private int askFor(List<StoreReceiver> receivers) {
+        long share = options.maxInFlightBytes() / options.pipelineDepth();
+        long objects = 2 * Math.max(1, share / meanObjectBytes(receivers));
+        return (int) Math.min(Math.min(options.batchObjects(), dev.grove.protocol.wire.WireLimits
+                .MAX_OBJECTS_PER_REQUEST), Math.max(MIN_BATCH_OBJECTS, objects));
+    }
+
+    /** Mean size of the objects received most recently (or the first guess until there are enough). */
+    private long meanObjectBytes(List<StoreReceiver> receivers) {
         long bytes = 0;
         long objects = 0;
         for (int i = receivers.size() - 1; i >= 0 && objects < RECENT_OBJECTS; i--) {
@@ -445,17 +490,27 @@ final class ClosureFetcher {
             bytes += r.receivedBytes();
             objects += r.endedObjects();
         }
-        long mean = objects >= MIN_OBJECTS_FOR_MEAN ? Math.max(1, bytes / objects) : firstGuessObjectBytes;
-        long share = options.maxInFlightBytes() / options.pipelineDepth();
-        return (int) Math.min(options.batchObjects(), Math.max(MIN_BATCH_OBJECTS, share / mean));
+        return objects >= MIN_OBJECTS_FOR_MEAN ? Math.max(1, bytes / objects) : firstGuessObjectBytes;
     }
 
-    /** Waits for a request, then commits what it staged (the next request keeps receiving meanwhile). */
-    private void complete(Pending p) {
+    /**
+     * Waits for a request, then commits what it staged (the next request keeps receiving meanwhile); what its byte
+     * budget left unanswered goes to the front of {@code again}, in order.
+     */
+    private void complete(Pending p, Deque<ObjectId> again) {
+        List<PeerMessage.ObjectRef> unanswered;
         try {
-            await(p.done());
+            unanswered = awaitValue(p.done());
         } finally {
             finish(p.receiver());
+        }
+        for (int i = unanswered.size() - 1; i >= 0; i--) {
+            again.addFirst(unanswered.get(i).id());
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("content request of {} objects done after {} ms: {} answered, {} bytes", p.objects(),
+                    (System.nanoTime() - p.sentNanos()) / 1_000_000, p.objects() - unanswered.size(),
+                    p.receiver().receivedBytes());
         }
     }
 
@@ -468,7 +523,8 @@ final class ClosureFetcher {
         }
     }
 
-    private record Pending(CompletableFuture<Void> done, StoreReceiver receiver) {
+    private record Pending(CompletableFuture<List<PeerMessage.ObjectRef>> done, StoreReceiver receiver, int objects,
+                           long sentNanos) {
     }
 
     private void check(StoreReceiver r, Set<ObjectId> optional) {

@@ -192,6 +192,63 @@ class PeerSessionTest {
     }
 
     @Test
+    void aWantWithAByteBudgetIsCutBeforeTheNextObjectAndNamesWhatItLeft() throws Exception {
+        List<ObjectId> files = objects.stream().filter(id -> id.type() == ObjectType.FILE).limit(6).toList();
+        List<PeerMessage.ObjectRef> refs = files.stream().map(PeerMessage.ObjectRef::of).toList();
+        // the first object leaves the budget one byte short: the second is sent whole, then the answer stops
+        long budget = size(files.get(0)) + 1;
+        CollectingReceiver r = new CollectingReceiver();
+        List<PeerMessage.ObjectRef> left = session.wantUpTo(refs, budget, r).get(30, TimeUnit.SECONDS);
+        assertEquals(Set.of(files.get(0), files.get(1)), r.bytes.keySet());
+        for (ObjectId id : List.of(files.get(0), files.get(1))) {
+            assertArrayEquals(Files.readAllBytes(store.path(id).orElseThrow()), r.of(id), id.toString());
+        }
+        assertEquals(refs.subList(2, refs.size()), left, "the rest, in order, to ask again");
+
+        // a budget that holds everything: all answered, nothing left; the session goes on
+        CollectingReceiver all = new CollectingReceiver();
+        assertEquals(List.of(), session.wantUpTo(refs, 1L << 40, all).get(30, TimeUnit.SECONDS));
+        assertEquals(Set.copyOf(files), all.bytes.keySet());
+        session.ping().join();
+    }
+
+    @Test
+    void aWantEndThatDisagreesWithWhatCameIsRefused() throws Exception {
+        // a raw peer: answers the first object, then claims with WantEnd that it answered two
+        ObjectId first = objects.stream().filter(id -> id.type() == ObjectType.FILE).findFirst().orElseThrow();
+        byte[] body = Files.readAllBytes(store.path(first).orElseThrow());
+        try (java.net.ServerSocket raw = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.CompletableFuture<PeerSession> connecting = client.connect(HostPort.of("127.0.0.1", raw.getLocalPort()));
+            try (Socket s = raw.accept()) {
+                DataOutputStream out = new DataOutputStream(s.getOutputStream());
+                DataInputStream in = new DataInputStream(s.getInputStream());
+                assertInstanceOf(PeerMessage.Hello.class, readFrame(in));
+                writeFrame(out, WireMapper.encode(new PeerMessage.Hello(1, Role.SEEDER, "liar", "central", 0, 0,
+                        List.of())));
+                PeerSession liar = connecting.get(10, TimeUnit.SECONDS);
+                List<PeerMessage.ObjectRef> refs = objects.stream().filter(id -> id.type() == ObjectType.FILE)
+                        .limit(3).map(PeerMessage.ObjectRef::of).toList();
+                CollectingReceiver r = new CollectingReceiver();
+                java.util.concurrent.CompletableFuture<List<PeerMessage.ObjectRef>> answer = liar.wantUpTo(refs, 1, r);
+                PeerMessage.Want want = assertInstanceOf(PeerMessage.Want.class, readFrame(in));
+                assertEquals(1, want.maxBytes());
+                byte[] chunk = WireMapper.encode(PeerMessage.ObjectChunk.ofObject(want.requestId(), first, 0,
+                        body.length, true));
+                out.writeInt(4 + chunk.length + body.length);
+                out.writeInt(chunk.length);
+                out.write(chunk);
+                out.write(body);
+                writeFrame(out, WireMapper.encode(new PeerMessage.WantEnd(want.requestId(), 2)));
+                var e = assertThrows(java.util.concurrent.ExecutionException.class,
+                        () -> answer.get(10, TimeUnit.SECONDS));
+                GroveException g = assertInstanceOf(GroveException.class, e.getCause());
+                assertEquals(ErrorCode.MALFORMED, g.code());
+                assertTrue(g.getMessage().contains("want_end says the first 2"), g.getMessage());
+            }
+        }
+    }
+
+    @Test
     void unknownDistributionSummaryIsNotFound() {
         var e = assertThrows(CompletionException.class, () -> session.getSummary("nope").join());
         assertEquals(ErrorCode.NOT_FOUND, ((GroveException) e.getCause()).code());

@@ -166,10 +166,33 @@ public sealed interface PeerMessage {
         }
     }
 
-    /** Wants a batch of objects; each answered by {@link ObjectChunk}s (in order) or one {@link NotFound}. */
-    record Want(long requestId, List<ObjectRef> objects) implements PeerMessage {
+    /**
+     * Wants a batch of objects; each answered by {@link ObjectChunk}s (in order) or one {@link NotFound}. With
+     * {@code maxBytes > 0} the answer stops before the next object once that much chunk payload went out, and ends
+     * with {@link WantEnd}.
+     */
+    record Want(long requestId, List<ObjectRef> objects, long maxBytes) implements PeerMessage {
         public Want {
             objects = bounded("want.objects", objects);
+            if (maxBytes < 0) {
+                throw new MalformedObjectException("want.max_bytes: " + Long.toUnsignedString(maxBytes)
+                        + " (expected: < 2^63)");
+            }
+        }
+
+        /** Without a byte budget. */
+        public Want(long requestId, List<ObjectRef> objects) {
+            this(requestId, objects, 0);
+        }
+    }
+
+    /** Ends a {@link Want} answer cut at its byte budget: its first {@code answered} objects were answered. */
+    record WantEnd(long requestId, long answered) implements PeerMessage {
+        public WantEnd {
+            if (answered < 0 || answered > WireLimits.MAX_OBJECTS_PER_REQUEST) {
+                throw new MalformedObjectException("want_end.answered: " + Long.toUnsignedString(answered)
+                        + " (expected: <= " + WireLimits.MAX_OBJECTS_PER_REQUEST + ")");
+            }
         }
     }
 

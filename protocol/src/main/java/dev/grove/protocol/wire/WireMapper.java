@@ -83,11 +83,15 @@ public final class WireMapper {
             b.setSubscribe(dev.grove.protocol.wire.proto.Subscribe.newBuilder()
                 .addAllDistributions(s.distributions()));
         } else if (message instanceof PeerMessage.Want w) {
-            var wb = dev.grove.protocol.wire.proto.Want.newBuilder().setRequestId(w.requestId());
+            var wb = dev.grove.protocol.wire.proto.Want.newBuilder().setRequestId(w.requestId())
+                    .setMaxBytes(w.maxBytes());
             for (PeerMessage.ObjectRef r : w.objects()) {
                 wb.addObjects(ref(r.id(), r.offset()));
             }
             b.setWant(wb);
+        } else if (message instanceof PeerMessage.WantEnd w) {
+            b.setWantEnd(dev.grove.protocol.wire.proto.WantEnd.newBuilder().setRequestId(w.requestId())
+                    .setAnswered(w.answered()));
         } else if (message instanceof PeerMessage.WantMetadata w) {
             var wb = dev.grove.protocol.wire.proto.WantMetadata.newBuilder().setRequestId(w.requestId())
                     .setCommit(checksum(w.commit()));
@@ -170,7 +174,11 @@ public final class WireMapper {
                     for (var r : w.getObjectsList()) {
                         refs.add(new PeerMessage.ObjectRef(objectId(r.getChecksum(), r.getType()), r.getOffset()));
                     }
-                    yield new PeerMessage.Want(w.getRequestId(), refs);
+                    yield new PeerMessage.Want(w.getRequestId(), refs, w.getMaxBytes());
+                }
+                case WANT_END -> {
+                    var w = e.getWantEnd();
+                    yield new PeerMessage.WantEnd(w.getRequestId(), w.getAnswered());
                 }
                 case WANT_METADATA -> {
                     var w = e.getWantMetadata();

@@ -38,6 +38,8 @@ class WireMapperTest {
                 new PeerMessage.Summary(0, "fedora-iot", new byte[0], Optional.empty(), 1),
                 new PeerMessage.Subscribe(List.of("a", "b")),
                 new PeerMessage.Want(5, List.of(PeerMessage.ObjectRef.of(A), new PeerMessage.ObjectRef(B, 1000))),
+                new PeerMessage.Want(6, List.of(PeerMessage.ObjectRef.of(A)), 2L << 20),
+                new PeerMessage.WantEnd(6, 1),
                 new PeerMessage.WantMetadata(9, A.checksum(), List.of()),
                 new PeerMessage.WantMetadata(10, A.checksum(), List.of(B.checksum(), A.checksum())),
                 new PeerMessage.MetadataEnd(10, 1466, 18000, 53_400_000L),

@@ -210,15 +210,31 @@ public final class SwarmBench {
             long relayBefore = relay.bytesFromTarget();
             long servedBefore = seeder.peerObjectBytesServed();
             long t0 = System.nanoTime();
+            LinkUse use = LinkUse.start(relay::bytesFromTarget, rateMbit * 1e6 / 8);
             service.createDistribution(DIST, "os", Optional.empty());
             double seconds;
+            // when each node published the commit (seconds after the publish): the spread shows the tail
+            double[] doneAt = new double[n];
+            java.util.Arrays.fill(doneAt, Double.NaN);
             try {
-                waitUntil(limit, POLL, () -> nodes.stream().allMatch(x -> done(x, commit)));
+                waitUntil(limit, POLL, () -> {
+                    for (int i = 0; i < n; i++) {
+                        if (Double.isNaN(doneAt[i]) && done(nodes.get(i), commit)) {
+                            doneAt[i] = (System.nanoTime() - t0) / 1e9;
+                        }
+                    }
+                    return java.util.Arrays.stream(doneAt).noneMatch(Double::isNaN);
+                });
                 seconds = (System.nanoTime() - t0) / 1e9;
             } catch (GroveException e) {
                 LOG.warn("{} N={}: not converged within {}", mode, n, limit);
                 seconds = Double.NaN;
+            } finally {
+                use.close();
             }
+            LOG.info("{} N={}: {}; nodes done at {} s", mode, n, use.summary(),
+                    java.util.Arrays.stream(doneAt).sorted().mapToObj(x -> String.format(Locale.ROOT, "%.1f", x))
+                            .toList());
             Result r = new Result(n, mode, oneCopy, relay.bytesFromTarget() - relayBefore,
                     seeder.peerObjectBytesServed() - servedBefore, seconds);
             LOG.info("{} N={}: {} s, relay {} bytes ({}x one copy of {}), seeder served {} object bytes", mode, n,

@@ -179,22 +179,17 @@ public final class WanReplicationBench {
                 long before = relay.bytesFromTarget();
                 long t0 = System.nanoTime();
                 LOG.info("publishing {} to the connected node", DIST);
-                // the link's use over time (what left the seeder through the relay, per half second): where the
-                // transfer idles, logged at the end
-                java.util.concurrent.ScheduledExecutorService sampler =
-                        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
-                List<Long> samples = new java.util.concurrent.CopyOnWriteArrayList<>();
-                sampler.scheduleAtFixedRate(() -> samples.add(relay.bytesFromTarget() - before), 0, 500,
-                        TimeUnit.MILLISECONDS);
+                // the link's use over time (what left the seeder through the relay): where the transfer idles
+                LinkUse use = LinkUse.start(relay::bytesFromTarget, rateMbit * 1e6 / 8);
                 service.createDistribution(DIST, "os", Optional.empty());
                 try {
                     waitUntil(Duration.ofMinutes(30), POLL,
                             () -> status(port).matches("(?s).*\"complete\"\\s*:\\s*true.*"));
                 } finally {
-                    sampler.shutdownNow();
+                    use.close();
                 }
                 double groveSeconds = (System.nanoTime() - t0) / 1e9;
-                logUse(rttMs, samples, rateMbit * 1e6 / 8);
+                LOG.info("rtt {} ms: {}", rttMs, use.summary());
                 long wire = relay.bytesFromTarget() - before;
                 long rss = vmHwmKiB(node.pid());
                 String heap = heapInfo(node.pid());
@@ -236,20 +231,6 @@ public final class WanReplicationBench {
 
         return new Result(rttMs, rateMbit, objs[1], objs[0], grove[0], (long) grove[1], ostreeSeconds, ostreeWire,
                 (long) grove[2], groveHeap);
-    }
-
-    /** Logs the link's use per half second (percent of the rate) and the time it ran below half of it. */
-    private static void logUse(int rttMs, List<Long> samples, double bytesPerSecond) {
-        StringBuilder line = new StringBuilder();
-        double idle = 0;
-        for (int i = 1; i < samples.size(); i++) {
-            double pct = (samples.get(i) - samples.get(i - 1)) / (bytesPerSecond / 2) * 100;
-            line.append(String.format(Locale.ROOT, " %.0f", pct));
-            if (pct < 50) {
-                idle += 0.5;
-            }
-        }
-        LOG.info("rtt {} ms: link use per 0.5 s (% of the rate):{}; {} s below half of it", rttMs, line, idle);
     }
 
     static void print(List<Result> results, PrintStream out) {
@@ -339,14 +320,24 @@ public final class WanReplicationBench {
         Process p = new ProcessBuilder("nginx", "-c", conf.toString(), "-p", prefix.toString())
                 .redirectErrorStream(true).redirectOutput(prefix.resolve("logs/stdout").toFile()).start();
         HttpClient c = HttpClient.newHttpClient();
-        waitUntil(Duration.ofSeconds(20), POLL, () -> {
-            try {
-                return c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/repo/config"))
-                        .build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        int[] last = {0};
+        try {
+            waitUntil(Duration.ofSeconds(20), POLL, () -> {
+                try {
+                    last[0] = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/repo/config"))
+                            .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                    return last[0] == 200;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        } catch (RuntimeException e) {
+            p.destroy();
+            // nginx's workers run as an unprivileged user when it is started as root: a 403 means they cannot read
+            // the repo (a mktemp -d directory is 0700)
+            throw new IllegalStateException("nginx did not serve " + root + "/repo/config (last status " + last[0]
+                    + "; see " + prefix.resolve("logs/error.log") + ")", e);
+        }
         return p;
     }
 
@@ -357,11 +348,17 @@ public final class WanReplicationBench {
     private Process startNode(Path toml, Path logs) throws IOException {
         Files.createDirectories(logs);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-Xmx" + nodeHeap, "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
-                "-Djava.library.path=" + System.getProperty("java.library.path"),
-                "-cp", System.getProperty("java.class.path"),
-                "dev.grove.node.cli.NodeCommand", "run", "--config", toml.toString())
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx" + nodeHeap,
+                "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+                "-Djava.library.path=" + System.getProperty("java.library.path")));
+        // NODE_JAVA_OPTS: more JVM options for the node (e.g. a debug log level for one class), split on spaces
+        String extra = System.getenv().getOrDefault("NODE_JAVA_OPTS", "").trim();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split("\\s+")));
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.grove.node.cli.NodeCommand", "run",
+                "--config", toml.toString()));
+        return new ProcessBuilder(command)
                 .redirectOutput(logs.resolve("node.out").toFile()).redirectError(logs.resolve("node.err").toFile())
                 .start();
     }

@@ -34,10 +34,12 @@ import org.slf4j.LoggerFactory;
  * Fetches what a commit's closure lacks over one session, then its detached metadata:
  *
  * <pre>
- *   commit, commitmeta and every     one request (WantMetadata), when the commit is new and no site peer
- *   dirtree + dirmeta                mirrors the distribution: the seeder walks the tree and leaves out what the
- *                                    node's complete commits share with it; the content of each dirtree is asked
- *                                    for as it arrives (a swarm node keeps what it still owns, batch by batch)
+ *   commit, commitmeta and every     one request (WantMetadata), when the commit is new: from the seeder when
+ *   dirtree + dirmeta                no site peer mirrors the distribution or this node owns the commit among
+ *                                    them (the seeder walks the tree and leaves out what the node's complete
+ *                                    commits share with it; the content of each dirtree is asked for as it
+ *                                    arrives, a swarm node keeping its own share), else from the owning peer over
+ *                                    the LAN (held there until the owner has it; the commitmeta from the seeder)
  *   otherwise:
  *   commit (+ commitmeta)            one request
  *   root dirtree + dirmeta           one request per tree level (breadth first): the plan grows early
@@ -94,11 +96,20 @@ final class ClosureFetcher {
         ObjectId commitId = ObjectId.of(commit, ObjectType.COMMIT);
         ObjectId metaId = ObjectId.of(commit, ObjectType.COMMIT_META);
         // commitmeta is not content-addressed and the seeder may re-sign: always take its current one
-        if (!store.has(commitId) && alone()) {
+        boolean metaFetched = false;
+        if (!store.has(commitId)) {
             // a commit not begun yet: its whole metadata in one request (one round trip instead of one per tree
-            // level); a commit begun before (a restart) asks level by level for only what it lacks
-            fetchMetadata(commit);
-        } else {
+            // level): from the seeder when this node is alone or owns the commit among its site peers, else from the
+            // owner over the LAN. A commit begun before (a restart) asks level by level for only what it lacks.
+            Optional<PeerSession> owner = metadataOwner(commit);
+            if (owner.isEmpty()) {
+                fetchMetadata(commit);
+                metaFetched = true;
+            } else {
+                metadataFromPeer(owner.get(), commit);
+            }
+        }
+        if (!metaFetched) {
             List<ObjectId> first = new ArrayList<>();
             if (!store.has(commitId)) {
                 first.add(commitId);
@@ -148,17 +159,63 @@ final class ClosureFetcher {
         }
     }
 
-    /** No site peer mirrors the distribution right now: everything comes from the seeder. */
-    private boolean alone() {
-        return peers == null || peers.mirroring(distribution).isEmpty();
+    /**
+     * The site peer that fetches {@code commit}'s metadata from the seeder for the site: the first in rendezvous order
+     * of the commit over the live peers mirroring the distribution and this node. Empty when that is this node, or
+     * when there is no swarm or no such peer (everything comes from the seeder).
+     */
+    private Optional<PeerSession> metadataOwner(Checksum commit) {
+        if (peers == null) {
+            return Optional.empty();
+        }
+        long key = OwnerOrder.hash(ObjectId.of(commit, ObjectType.COMMIT).toString());
+        long best = OwnerOrder.score(OwnerOrder.hash(peers.selfId()), key);
+        String bestId = peers.selfId();
+        PeerSession winner = null;
+        for (PeerSession s : peers.mirroring(distribution)) {
+            String pid = s.remote().nodeId();
+            long score = OwnerOrder.score(OwnerOrder.hash(pid), key);
+            if (score > best || (score == best && pid.compareTo(bestId) > 0)) {
+                best = score;
+                bestId = pid;
+                winner = s;
+            }
+        }
+        return Optional.ofNullable(winner);
     }
 
     /**
-     * The commit, its commitmeta and its tree's dirtrees and dirmetas in one answer, leaving out the subtrees of the
-     * commits the store holds completely (the published ones: a child commit costs only its changed directories).
-     * The content is asked for while the answer arrives ({@link ContentFeed}).
+     * The commit's metadata from the site peer that owns it (its request is held while the owner fetches the metadata
+     * from the seeder), counted as LAN bytes; the commitmeta still comes from the seeder. Best effort: what the peer
+     * does not send (it failed, timed out, or holds only part) the level-by-level walk fetches afterwards; a peer
+     * that sends an object failing verification is reported (dropped and not trusted for a while).
      */
-    private void fetchMetadata(Checksum commit) {
+    private void metadataFromPeer(PeerSession owner, Checksum commit) {
+        List<Checksum> have = completeCommits(commit);
+        StoreReceiver r = new StoreReceiver(store, partialDir, status, progress, true);
+        try {
+            PeerMessage.MetadataEnd end = owner.wantMetadata(commit, have, r)
+                    .get(peers.limits().ownerStall().toMillis(), TimeUnit.MILLISECONDS);
+            LOG.info("metadata of {} from site peer {}: {} objects, {} bytes", commit, owner.remote().nodeId(),
+                    end.objects(), r.receivedBytes());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GroveException(ErrorCode.IO, "replication interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.info("metadata of {} from site peer {} failed ({}); walking the tree instead", commit,
+                    owner.remote().nodeId(), e.getCause() == null ? e.toString() : e.getCause().getMessage());
+        } finally {
+            finish(r);
+        }
+        if (!r.rejected().isEmpty()) {
+            ObjectId bad = r.rejected().iterator().next();
+            peers.badObject(owner, bad, r.rejected().size() + " metadata object(s) failed verification");
+        }
+        progress.planned(r.stored().size());
+    }
+
+    /** Up to MAX_HAVE_COMMITS commits this store holds completely (the served ones), other than {@code commit}. */
+    private List<Checksum> completeCommits(Checksum commit) {
         List<Checksum> have = new ArrayList<>();
         for (dev.grove.node.store.Distribution d : store.distributions()) {
             for (Checksum c : d.refs().values()) {
@@ -168,10 +225,21 @@ final class ClosureFetcher {
                 }
             }
         }
+        return have;
+    }
+
+    /**
+     * The commit, its commitmeta and its tree's dirtrees and dirmetas in one answer, leaving out the subtrees of the
+     * commits the store holds completely (the published ones: a child commit costs only its changed directories).
+     * The content is asked for while the answer arrives ({@link ContentFeed}).
+     */
+    private void fetchMetadata(Checksum commit) {
+        List<Checksum> have = completeCommits(commit);
         StoreReceiver r = receiver();
-        // in a site swarm (no peer yet), each batch keeps only what this node still owns among the peers live when
-        // it is sent, and is marked as asked of the seeder: a peer that joins meanwhile fetches its own share and
-        // takes what is on its way here from this node over the LAN (its have-query counts it as held)
+        // in a site swarm, each batch keeps only what this node owns among the peers live when it is sent (all of
+        // it while it is alone), and is marked as asked of the seeder: the peers fetch their own shares (a peer that
+        // joins meanwhile too) and take what is on its way here from this node over the LAN (their have-queries
+        // count it as held); peers asking this node for the metadata wait until it is stored
         java.util.function.UnaryOperator<List<ObjectId>> keep = batch -> batch;
         List<ObjectId> overWan = new ArrayList<>();
         if (peers != null) {
@@ -181,12 +249,17 @@ final class ClosureFetcher {
                 overWan.addAll(own);
                 return own;
             };
+            peers.metadataStarted(commit);
         }
         ContentFeed feed = new ContentFeed();
         CompletableFuture<PeerMessage.MetadataEnd> answer = session.wantMetadata(commit, have, feed.tee(r));
         answer.whenComplete((v, e) -> feed.close());
         // the metadata is committed as soon as its answer has ended, while the content still streams
         CompletableFuture<Void> committed = answer.handle((v, e) -> null).thenCompose(x -> r.finishAsync());
+        if (peers != null) {
+            // the peers waiting for this metadata get it as soon as it is stored, not after this node's content
+            committed.whenComplete((v, e) -> peers.metadataEnded(commit));
+        }
         PeerMessage.MetadataEnd end;
         try {
             // content requests go out while the metadata still arrives: each verified dirtree's files are asked for
@@ -195,9 +268,13 @@ final class ClosureFetcher {
             end = awaitValue(answer);
             await(committed);
         } finally {
-            finish(r);
-            if (peers != null) {
-                peers.wanEnded(overWan);
+            try {
+                finish(r);
+            } finally {
+                if (peers != null) {
+                    peers.metadataEnded(commit);
+                    peers.wanEnded(overWan);
+                }
             }
         }
         progress.planned(r.endedObjects());

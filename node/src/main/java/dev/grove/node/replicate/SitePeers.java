@@ -66,6 +66,15 @@ public interface SitePeers {
     /** The WAN fetch of these ended (stored, failed, or left to the peer that owns them now). */
     void wanEnded(Collection<ObjectId> ids);
 
+    /**
+     * This node is fetching {@code commit}'s metadata from the seeder (it owns the commit among the site's peers): a
+     * peer's metadata request for it is held until {@link #metadataEnded}, then answered from this node's store.
+     */
+    void metadataStarted(Checksum commit);
+
+    /** The metadata fetch of {@code commit} ended (stored, or failed). */
+    void metadataEnded(Checksum commit);
+
     /** {@code distribution} was published here with these commits complete: tell the peers. */
     void published(String distribution, Collection<Checksum> commits);
 }

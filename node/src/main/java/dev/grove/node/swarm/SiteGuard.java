@@ -63,8 +63,15 @@ public final class SiteGuard implements PeerRequestHandler {
     @Override
     public Optional<MetadataClosure> metadataClosure(PeerIdentity peer, dev.grove.protocol.ostree.Checksum commit,
                                                     List<dev.grove.protocol.ostree.Checksum> haveCommits) {
-        return allowed(peer, "metadata of " + commit) ? delegate.metadataClosure(peer, commit, haveCommits)
-                : Optional.empty();
+        if (!allowed(peer, "metadata of " + commit)) {
+            return Optional.empty();
+        }
+        Optional<MetadataClosure> c = delegate.metadataClosure(peer, commit, haveCommits);
+        if (c.isEmpty() && mesh.awaitMetadata(commit)) {
+            // this node owns the commit among its peers and was fetching its metadata: answer once it is stored
+            return delegate.metadataClosure(peer, commit, haveCommits);
+        }
+        return c;
     }
 
     /**

@@ -65,6 +65,8 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
     private final Map<String, Instant> quarantined = new ConcurrentHashMap<>();
     /** Planned here over the WAN: a peer's request for one is held until it lands. */
     private final Set<ObjectId> wanPending = ConcurrentHashMap.newKeySet();
+    /** Commits whose metadata this node is fetching from the seeder: peers' metadata requests wait for it. */
+    private final Set<Checksum> metadataPending = ConcurrentHashMap.newKeySet();
     /** Asked of the seeder and not landed yet: answered as held in have-queries. A subset of wanPending. */
     private final Set<ObjectId> wanRequested = ConcurrentHashMap.newKeySet();
     private final Object landing = new Object();
@@ -301,6 +303,19 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
     }
 
     @Override
+    public void metadataStarted(Checksum commit) {
+        metadataPending.add(commit);
+    }
+
+    @Override
+    public void metadataEnded(Checksum commit) {
+        metadataPending.remove(commit);
+        synchronized (landing) {
+            landing.notifyAll();
+        }
+    }
+
+    @Override
     public void wanRequested(Collection<ObjectId> ids) {
         wanPending.addAll(ids);
         wanRequested.addAll(ids);
@@ -330,6 +345,37 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
     void inventory(PeerIdentity peer, PeerMessage.Inventory inv) {
         inventories.computeIfAbsent(peer.nodeId(), k -> new ConcurrentHashMap<>())
                 .put(inv.distribution(), Set.copyOf(inv.completeCommits()));
+    }
+
+    /**
+     * A peer asks for {@code commit}'s metadata and this node lacks the commit: waits while this node fetches that
+     * metadata (bounded by {@code SwarmOptions.ownerWait}), or, for up to the settle time, for such a fetch to start
+     * (the peer may have heard of the commit first). True when the commit is stored by then.
+     */
+    boolean awaitMetadata(Checksum commit) {
+        ObjectId id = ObjectId.of(commit, dev.grove.protocol.ostree.ObjectType.COMMIT);
+        long start = System.nanoTime();
+        long startDeadline = start + options.settle().toNanos();
+        long deadline = start + options.ownerWait().toNanos();
+        while (!closed) {
+            boolean pending = metadataPending.contains(commit);
+            if (!pending && store.has(id)) {
+                return true;
+            }
+            long now = System.nanoTime();
+            if (now >= deadline || (!pending && now >= startDeadline)) {
+                return store.has(id) && !pending;
+            }
+            synchronized (landing) {
+                try {
+                    landing.wait(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return false;
     }
 
     /** True when {@code id} is on its way here from the seeder (asked for, not landed yet). */

@@ -197,6 +197,7 @@ public final class Seeder implements AutoCloseable {
         final AtomicLong objectBytes = new AtomicLong();
         final AtomicLong fileBytes = new AtomicLong();
         final AtomicLong objects = new AtomicLong();
+        final AtomicLong metadataRequests = new AtomicLong();
 
         CountingHandler(StoreRequestHandler delegate) {
             this.delegate = delegate;
@@ -227,6 +228,7 @@ public final class Seeder implements AutoCloseable {
         @Override
         public Optional<MetadataClosure> metadataClosure(PeerIdentity peer, dev.grove.protocol.ostree.Checksum commit,
                                                         List<dev.grove.protocol.ostree.Checksum> haveCommits) {
+            metadataRequests.incrementAndGet();
             return delegate.metadataClosure(peer, commit, haveCommits); // each object then goes through object()
         }
 
@@ -301,6 +303,11 @@ public final class Seeder implements AutoCloseable {
      */
     public long peerObjectBytesServed() {
         return peerHandler.objectBytes.get();
+    }
+
+    /** Metadata requests (a commit's whole metadata in one answer) nodes made over the peer protocol since start. */
+    public long peerMetadataRequestsServed() {
+        return peerHandler.metadataRequests.get();
     }
 
     /** Objects handed to nodes over the peer protocol since start. */

@@ -135,6 +135,11 @@ class SiteSwarmTest {
         }
         long egress = f.seeder.peerObjectBytesServed();
         assertTrue(egress <= copy * 1.1, "seeder egress " + egress + " for one copy of " + copy);
+        // the node owning the commit asked the seeder for its whole metadata in one request; the other four took it
+        // from that node over the LAN (not the seeder, and not tree level by tree level)
+        assertEquals(1, f.seeder.peerMetadataRequestsServed(), "metadata requests at the seeder");
+        long fromPeers = group.stream().filter(n -> n.replication().orElseThrow().snapshot().lanBytesIn() > 0).count();
+        assertEquals(5, fromPeers, "every node took part of the release from a peer");
     }
 
     @Test

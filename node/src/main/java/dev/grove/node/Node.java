@@ -127,7 +127,8 @@ public final class Node implements AutoCloseable {
         List<AutoCloseable> opened = new ArrayList<>();
         opened.add(store);
         try {
-            Revocations revocations = new Revocations();
+            // kept in the data directory: a restart while the seeder is out of reach still refuses revoked peers
+            Revocations revocations = Revocations.persistent(config.dataDir().resolve("revocations"));
             PeerOptions peerOptions = PeerOptions.forNode(config, revocations);
             StoreRequestHandler handler = new StoreRequestHandler(store);
             // one shaper per link, shared by all its connections both ways: the LAN one by the peer server (peers

@@ -586,44 +586,36 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
 
     /** The end of a metadata answer: complete when every object it began has ended and the count agrees. */
     private void metadataEnd(PeerMessage.MetadataEnd e) {
-        Pending p = pending.get(e.requestId());
-        if (!(p instanceof Pending.Transfer t) || !t.isOpen()) {
-            unexpected(e.requestId(), p, e);
-            return;
-        }
-        deliver(() -> {
-            if (t.failed()) {
-                return;
-            }
-            String problem = t.answerEnded(e);
-            if (problem == null) {
-                pending.remove(e.requestId(), t);
-                t.complete();
-            } else {
-                failTransfer(e.requestId(), t, new GroveException(ErrorCode.MALFORMED, "peer " + remote
-                        + ": metadata answer " + e.requestId() + ": " + problem));
-            }
-        });
+        endAnswer(e.requestId(), e, Pending.Transfer::isOpen, t -> t.answerEnded(e), "metadata answer ");
     }
 
     /** The end of a want answer cut at its byte budget: complete when its first objects, and only they, ended. */
     private void wantEnd(PeerMessage.WantEnd e) {
-        Pending p = pending.get(e.requestId());
-        if (!(p instanceof Pending.Transfer t) || !t.isBudgeted()) {
-            unexpected(e.requestId(), p, e);
+        endAnswer(e.requestId(), e, Pending.Transfer::isBudgeted, t -> t.cut(e.answered()), "want answer ");
+    }
+
+    /**
+     * An end-of-answer message for a transfer of the kind {@code expected} accepts: after the chunks before it have
+     * been delivered, the transfer completes when {@code check} finds nothing wrong, else fails as malformed.
+     */
+    private void endAnswer(long requestId, PeerMessage m, java.util.function.Predicate<Pending.Transfer> expected,
+                           java.util.function.Function<Pending.Transfer, String> check, String what) {
+        Pending p = pending.get(requestId);
+        if (!(p instanceof Pending.Transfer t) || !expected.test(t)) {
+            unexpected(requestId, p, m);
             return;
         }
         deliver(() -> {
             if (t.failed()) {
                 return;
             }
-            String problem = t.cut(e.answered());
+            String problem = check.apply(t);
             if (problem == null) {
-                pending.remove(e.requestId(), t);
+                pending.remove(requestId, t);
                 t.complete();
             } else {
-                failTransfer(e.requestId(), t, new GroveException(ErrorCode.MALFORMED, "peer " + remote
-                        + ": want answer " + e.requestId() + ": " + problem));
+                failTransfer(requestId, t, new GroveException(ErrorCode.MALFORMED, "peer " + remote + ": " + what
+                        + requestId + ": " + problem));
             }
         });
     }

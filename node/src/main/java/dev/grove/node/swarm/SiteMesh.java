@@ -242,13 +242,8 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
     public List<PeerSession> mirroring(String distribution) {
         long deadline = System.nanoTime() + options.settle().toNanos();
         while (!closed && System.nanoTime() < deadline && (!settled() || warmingUp())) {
-            synchronized (landing) {
-                try {
-                    landing.wait(50);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+            if (!awaitChange(50)) {
+                break;
             }
         }
         List<PeerSession> out = new ArrayList<>();
@@ -366,16 +361,27 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
             if (now >= deadline || (!pending && now >= startDeadline)) {
                 return store.has(id) && !pending;
             }
-            synchronized (landing) {
-                try {
-                    landing.wait(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
+            if (!awaitChange(20)) {
+                return false;
             }
         }
         return false;
+    }
+
+    /**
+     * Waits up to {@code millis} for a change of what this node fetches (a WAN fetch or a metadata fetch ended, a
+     * peer connected); false when interrupted (the interrupt is kept).
+     */
+    private boolean awaitChange(long millis) {
+        synchronized (landing) {
+            try {
+                landing.wait(millis);
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
     }
 
     /** True when {@code id} is on its way here from the seeder (asked for, not landed yet). */
@@ -393,13 +399,8 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
             if (!wanPending.contains(id) || System.nanoTime() >= deadline || closed) {
                 return store.has(id);
             }
-            synchronized (landing) {
-                try {
-                    landing.wait(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
+            if (!awaitChange(20)) {
+                return false;
             }
         }
         return true;

@@ -185,13 +185,26 @@ final class SwarmFetcher {
     }
 
     /**
-     * Of {@code batch}, what this node owns among the peers live now (all of it when none is), marked as asked of
-     * the seeder; the rest is left to its owners. For a node that fetches on its own (no peer when it started): a
+     * Of {@code batch}, what this node owns among the peers live now (all of it when none is) and no live peer
+     * holds or has on its way, marked as asked of the seeder; the rest is left to its owners and holders. For a node that fetches on its own (no peer when it started): a
      * peer joining meanwhile takes its share instead of fetching this node's batches a second time. Thread-safe
      * (reads the peers' current state); runs right before the request is sent.
      */
     List<ObjectId> ownedHere(String distribution, Checksum commit, List<ObjectId> batch) {
-        return requested(batch, stillOwn(distribution, commit, batch, Map.of()));
+        List<ObjectId> own = stillOwn(distribution, commit, batch, Map.of());
+        List<PeerSession> live = new ArrayList<>();
+        for (PeerSession s : peers.mirroring(distribution)) {
+            if (s.isOpen()) {
+                live.add(s);
+            }
+        }
+        if (!own.isEmpty() && !live.isEmpty()) {
+            // what a peer already holds or has on its way (it fetched it while this node was down, say) is taken
+            // from it over the LAN afterwards, not fetched a second time over the WAN now
+            own = new ArrayList<>(own);
+            takeFromHolders(own, live, Map.of(), new LinkedHashMap<>());
+        }
+        return requested(batch, own);
     }
 
     /**

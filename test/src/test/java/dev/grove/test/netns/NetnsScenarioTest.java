@@ -41,7 +41,7 @@ class NetnsScenarioTest {
                 [release]
                 shape = "demo"
                 [defaults]
-                wan_bandwidth = "20Mbit"
+                wan_bandwidth = "5Mbit"
                 wan_latency_ms = 20
                 [[sites]]
                 name = "plant"
@@ -68,7 +68,10 @@ class NetnsScenarioTest {
         RunReport.SiteReport site = read.sites().get(0);
         assertTrue(site.wanBytesIn() >= read.release().oneCopyBytes() * 9 / 10, site.toString());
         // the crashed node (SIGKILL mid-replication) restarted on its data and converged; a crash may cost what it
-        // had in flight: the swarm issue's bound with a crash
+        // had in flight: the swarm issue's bound with a crash. The WAN is 5 Mbit/s so that 0.5 s is early in the
+        // transfer: at 20 Mbit/s the 2 MB release is mostly across by then, and on a two-node site the node that
+        // stays must fetch again whatever the crashed one held (up to half a copy, 1.57x in one run), which is what
+        // a crash costs, not the in-flight bound this asserts
         assertTrue(site.wanBytesIn() <= 1.3 * read.release().oneCopyBytes(), site.toString());
         assertEquals(List.of("crash plant-n1"), site.failuresSeen(), site.toString());
         assertTrue(text.contains("crash plant-n1") && text.contains("restart plant-n1"), text);

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *          self-owned objects a live peer already holds (have-query) --> from that peer
  *          owner(id)  = argmax over candidates not passed over for id of mix(hash(peer), hash(id))
  *          self-owned --> WAN (own thread, while the LAN part runs); each batch re-planned just before it is
- *                         requested: what a peer that joined since owns now is left to it (asked next round)
+ *                         requested: what a peer that joined since owns now, or holds or has on its way
+ *                         (have-query), is left to it (asked next round)
  *          others     --> want from the owner, batches of batchObjects, inflightPerPeer per peer
  *   outcome per object from an owner:
  *          stored                       done
@@ -123,8 +124,8 @@ final class SwarmFetcher {
                         ownSkips.put(id, Set.copyOf(skip));
                     }
                 }
-                UnaryOperator<List<ObjectId>> keep = batch -> requested(batch,
-                        stillOwn(distribution, commit, batch, ownSkips));
+                UnaryOperator<List<ObjectId>> keep = batch -> requested(batch, notHeldByPeers(distribution,
+                        stillOwn(distribution, commit, batch, ownSkips), ownSkips));
                 wanDone = CompletableFuture.runAsync(() -> {
                     try {
                         wan.fetch(own, keep);
@@ -191,20 +192,31 @@ final class SwarmFetcher {
      * (reads the peers' current state); runs right before the request is sent.
      */
     List<ObjectId> ownedHere(String distribution, Checksum commit, List<ObjectId> batch) {
-        List<ObjectId> own = stillOwn(distribution, commit, batch, Map.of());
+        return requested(batch, notHeldByPeers(distribution, stillOwn(distribution, commit, batch, Map.of()),
+                Map.of()));
+    }
+
+    /**
+     * {@code own} without what a live peer (not passed over for the object) holds or has on its way: a peer that
+     * fetched it while this node was down or alone. Those are taken from it over the LAN in a later round instead of
+     * a second time over the WAN now. One have-query per live peer; none when there is no peer.
+     */
+    private List<ObjectId> notHeldByPeers(String distribution, List<ObjectId> own, Map<ObjectId, Set<String>> skips) {
+        if (own.isEmpty()) {
+            return own;
+        }
         List<PeerSession> live = new ArrayList<>();
         for (PeerSession s : peers.mirroring(distribution)) {
             if (s.isOpen()) {
                 live.add(s);
             }
         }
-        if (!own.isEmpty() && !live.isEmpty()) {
-            // what a peer already holds or has on its way (it fetched it while this node was down, say) is taken
-            // from it over the LAN afterwards, not fetched a second time over the WAN now
-            own = new ArrayList<>(own);
-            takeFromHolders(own, live, Map.of(), new LinkedHashMap<>());
+        if (live.isEmpty()) {
+            return own;
         }
-        return requested(batch, own);
+        List<ObjectId> out = new ArrayList<>(own);
+        takeFromHolders(out, live, skips, new LinkedHashMap<>());
+        return out;
     }
 
     /**

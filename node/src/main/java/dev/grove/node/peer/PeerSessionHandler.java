@@ -184,11 +184,7 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
     @Override
     public CompletableFuture<Void> want(List<PeerMessage.ObjectRef> objects, ObjectReceiver receiver) {
         java.util.Objects.requireNonNull(receiver, "receiver");
-        Map<ObjectId, PeerMessage.ObjectRef> unique = new java.util.LinkedHashMap<>();
-        for (PeerMessage.ObjectRef r : objects) {
-            unique.putIfAbsent(r.id(), r);
-        }
-        List<PeerMessage.ObjectRef> refs = new ArrayList<>(unique.values());
+        List<PeerMessage.ObjectRef> refs = distinct(objects);
         if (refs.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -205,15 +201,20 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
     }
 
-    @Override
-    public CompletableFuture<List<PeerMessage.ObjectRef>> wantUpTo(List<PeerMessage.ObjectRef> objects, long maxBytes,
-                                                                   ObjectReceiver receiver) {
-        java.util.Objects.requireNonNull(receiver, "receiver");
+    /** {@code objects} without repeated ids (the first ref of each id kept), in order. */
+    private static List<PeerMessage.ObjectRef> distinct(List<PeerMessage.ObjectRef> objects) {
         Map<ObjectId, PeerMessage.ObjectRef> unique = new java.util.LinkedHashMap<>();
         for (PeerMessage.ObjectRef r : objects) {
             unique.putIfAbsent(r.id(), r);
         }
-        List<PeerMessage.ObjectRef> refs = List.copyOf(unique.values());
+        return List.copyOf(unique.values());
+    }
+
+    @Override
+    public CompletableFuture<List<PeerMessage.ObjectRef>> wantUpTo(List<PeerMessage.ObjectRef> objects, long maxBytes,
+                                                                   ObjectReceiver receiver) {
+        java.util.Objects.requireNonNull(receiver, "receiver");
+        List<PeerMessage.ObjectRef> refs = distinct(objects);
         if (refs.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }

@@ -168,20 +168,8 @@ final class ClosureFetcher {
         if (peers == null) {
             return Optional.empty();
         }
-        long key = OwnerOrder.hash(ObjectId.of(commit, ObjectType.COMMIT).toString());
-        long best = OwnerOrder.score(OwnerOrder.hash(peers.selfId()), key);
-        String bestId = peers.selfId();
-        PeerSession winner = null;
-        for (PeerSession s : peers.mirroring(distribution)) {
-            String pid = s.remote().nodeId();
-            long score = OwnerOrder.score(OwnerOrder.hash(pid), key);
-            if (score > best || (score == best && pid.compareTo(bestId) > 0)) {
-                best = score;
-                bestId = pid;
-                winner = s;
-            }
-        }
-        return Optional.ofNullable(winner);
+        return Optional.ofNullable(new SwarmFetcher(peers, store, partialDir, status, progress)
+                .owner(ObjectId.of(commit, ObjectType.COMMIT), peers.mirroring(distribution), true, Set.of()));
     }
 
     /**
@@ -492,7 +480,6 @@ final class ClosureFetcher {
         List<StoreReceiver> receivers = new ArrayList<>();
         // objects a request's byte budget left unanswered: asked for first by the next request
         Deque<ObjectId> again = new ArrayDeque<>();
-        long budget = options.maxInFlightBytes() / options.pipelineDepth();
         try {
             while (true) {
                 while (inFlight.size() >= options.pipelineDepth()) {
@@ -527,7 +514,7 @@ final class ClosureFetcher {
                 // once the source is drained nothing is cut any more: what a cut leaves is asked for only when its
                 // request has ended, and with nothing else left to ask for, each further cut would cost a round trip
                 // with too little in flight (the leftovers are bounded by the count asked for, not by bytes)
-                long bytes = batches.drained() ? 0 : budget;
+                long bytes = batches.drained() ? 0 : requestBudget();
                 inFlight.addLast(new Pending(session.wantUpTo(refs(kept), bytes, r), r, kept.size(),
                         System.nanoTime()));
             }
@@ -552,10 +539,14 @@ final class ClosureFetcher {
      * of their budget and the link idle for a round trip at each refill.
      */
     private int askFor(List<StoreReceiver> receivers) {
-        long share = options.maxInFlightBytes() / options.pipelineDepth();
-        long objects = 2 * Math.max(1, share / meanObjectBytes(receivers));
+        long objects = 2 * Math.max(1, requestBudget() / meanObjectBytes(receivers));
         return (int) Math.min(Math.min(options.batchObjects(), dev.grove.protocol.wire.WireLimits
                 .MAX_OBJECTS_PER_REQUEST), Math.max(MIN_BATCH_OBJECTS, objects));
+    }
+
+    /** The bytes one content request may carry: its share of {@code maxInFlightBytes}. */
+    private long requestBudget() {
+        return options.maxInFlightBytes() / options.pipelineDepth();
     }
 
     /** Mean size of the objects received most recently (or the first guess until there are enough). */

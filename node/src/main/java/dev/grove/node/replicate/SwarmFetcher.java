@@ -124,8 +124,7 @@ final class SwarmFetcher {
                         ownSkips.put(id, Set.copyOf(skip));
                     }
                 }
-                UnaryOperator<List<ObjectId>> keep = batch -> requested(batch, notHeldByPeers(distribution,
-                        stillOwn(distribution, commit, batch, ownSkips), ownSkips));
+                UnaryOperator<List<ObjectId>> keep = batch -> planBatch(distribution, commit, batch, ownSkips);
                 wanDone = CompletableFuture.runAsync(() -> {
                     try {
                         wan.fetch(own, keep);
@@ -192,8 +191,29 @@ final class SwarmFetcher {
      * (reads the peers' current state); runs right before the request is sent.
      */
     List<ObjectId> ownedHere(String distribution, Checksum commit, List<ObjectId> batch) {
-        return requested(batch, notHeldByPeers(distribution, stillOwn(distribution, commit, batch, Map.of()),
-                Map.of()));
+        return planBatch(distribution, commit, batch, Map.of());
+    }
+
+    /**
+     * A WAN batch re-planned against the peers live now, right before it is requested: what this node still owns
+     * ({@link #stillOwn}) and no peer holds or has on its way ({@link #notHeldByPeers}), marked as asked of the
+     * seeder ({@link #requested}). Runs on the thread that sends the batch.
+     */
+    private List<ObjectId> planBatch(String distribution, Checksum commit, List<ObjectId> batch,
+                                     Map<ObjectId, Set<String>> skips) {
+        List<PeerSession> live = liveMirroring(distribution);
+        return requested(batch, notHeldByPeers(stillOwn(distribution, commit, batch, skips, live), live, skips));
+    }
+
+    /** Open sessions to the live peers mirroring {@code distribution} (may wait for the settle bound). */
+    private List<PeerSession> liveMirroring(String distribution) {
+        List<PeerSession> live = new ArrayList<>();
+        for (PeerSession s : peers.mirroring(distribution)) {
+            if (s.isOpen()) {
+                live.add(s);
+            }
+        }
+        return live;
     }
 
     /**
@@ -201,17 +221,9 @@ final class SwarmFetcher {
      * fetched it while this node was down or alone. Those are taken from it over the LAN in a later round instead of
      * a second time over the WAN now. One have-query per live peer; none when there is no peer.
      */
-    private List<ObjectId> notHeldByPeers(String distribution, List<ObjectId> own, Map<ObjectId, Set<String>> skips) {
-        if (own.isEmpty()) {
-            return own;
-        }
-        List<PeerSession> live = new ArrayList<>();
-        for (PeerSession s : peers.mirroring(distribution)) {
-            if (s.isOpen()) {
-                live.add(s);
-            }
-        }
-        if (live.isEmpty()) {
+    private List<ObjectId> notHeldByPeers(List<ObjectId> own, List<PeerSession> live,
+                                          Map<ObjectId, Set<String>> skips) {
+        if (own.isEmpty() || live.isEmpty()) {
             return own;
         }
         List<ObjectId> out = new ArrayList<>(own);
@@ -244,13 +256,7 @@ final class SwarmFetcher {
      * them in the next round instead of fetching a second copy over the WAN. Runs on the WAN thread.
      */
     private List<ObjectId> stillOwn(String distribution, Checksum commit, List<ObjectId> batch,
-                                    Map<ObjectId, Set<String>> skips) {
-        List<PeerSession> live = new ArrayList<>();
-        for (PeerSession s : peers.mirroring(distribution)) {
-            if (s.isOpen()) {
-                live.add(s);
-            }
-        }
+                                    Map<ObjectId, Set<String>> skips, List<PeerSession> live) {
         if (live.isEmpty()) {
             return batch;
         }
@@ -271,7 +277,7 @@ final class SwarmFetcher {
     }
 
     /** The candidate with the highest score for {@code id}; null when it is this node (or no candidate). */
-    private PeerSession owner(ObjectId id, List<PeerSession> candidates, boolean includeSelf, Set<String> skip) {
+    PeerSession owner(ObjectId id, List<PeerSession> candidates, boolean includeSelf, Set<String> skip) {
         long idHash = OwnerOrder.hash(id.toString());
         long best = includeSelf ? OwnerOrder.score(OwnerOrder.hash(peers.selfId()), idHash) : Long.MIN_VALUE;
         PeerSession winner = null;

@@ -112,8 +112,13 @@ final class SwarmFetcher {
             if (!own.isEmpty() && !live.isEmpty()) {
                 takeFromHolders(own, live, passedOver, lan);
             }
-            LOG.debug("{}: {} object(s): {} over the WAN, {} from {} peer(s)", distribution, remaining.size(),
-                    own.size(), remaining.size() - own.size(), lan.size());
+            if (own.isEmpty()) {
+                LOG.debug("{}: {} object(s), all from {} peer(s)", distribution, remaining.size(), lan.size());
+            } else { // a WAN share starts: worth a line (a site's WAN bytes are explained by these)
+                LOG.info("{}: {} object(s) missing: {} this node's to fetch over the WAN, {} from {} of {} live"
+                        + " peer(s)", distribution, remaining.size(), own.size(), remaining.size() - own.size(),
+                        lan.size(), live.size());
+            }
             CompletableFuture<Void> wanDone = CompletableFuture.completedFuture(null);
             if (!own.isEmpty()) {
                 peers.wanStarted(own);

@@ -60,7 +60,9 @@ import org.slf4j.LoggerFactory;
  * relay), the release and its versions, and the timeline at its times: {@code publish}; {@code crash} (SIGKILL of
  * the node's process), {@code restart} and {@code join} (its process started, on the same data directory);
  * {@code cut_wan} and {@code restore_wan} (the site's WAN relay resets and refuses connections). {@code devices}
- * and the LAN shape are not run in this mode: they are reported as skipped; LAN bytes are not measured.
+ * and the LAN shape are not run in this mode: they are reported as skipped. Per-node WAN payload, LAN bytes and
+ * objects verified come from each node's {@code /status} counters, sampled about once a second and summed over its
+ * restarts (what a killed process received after its last sample is not counted).
  * Namespaces are removed at the end, on failure and on Ctrl-C. One run at a time per machine (every run puts
  * 198.18.K.1 on a root-namespace veth). Not thread-safe: one run per call.
  */
@@ -82,7 +84,27 @@ public final class NetnsRunner {
     private final Map<String, Double> convergedAt = new LinkedHashMap<>();
     /** Per site, the faults injected there (crashes, WAN cuts), in order. */
     private final Map<String, List<String>> faults = new LinkedHashMap<>();
+    /** Per node, its counters as last sampled from the running process, and the sum over its earlier processes. */
+    private final Map<String, Counters> lastSeen = new LinkedHashMap<>();
+    private final Map<String, Counters> past = new LinkedHashMap<>();
+    private final Map<String, Integer> starts = new LinkedHashMap<>();
     private long startNanos;
+
+    /** A node's transfer counters from {@code /status}'s {@code replication} section. */
+    private record Counters(long wanBytes, long lanBytes, long verified, long connects) {
+        static final Counters ZERO = new Counters(0, 0, 0, 0);
+
+        static Counters of(JsonNode status) {
+            JsonNode r = status.path("replication");
+            return new Counters(r.path("wanBytesIn").asLong(), r.path("lanBytesIn").asLong(),
+                    r.path("objectsVerified").asLong(), r.path("connects").asLong());
+        }
+
+        Counters plus(Counters o) {
+            return new Counters(wanBytes + o.wanBytes, lanBytes + o.lanBytes, verified + o.verified,
+                    connects + o.connects);
+        }
+    }
 
     private NetnsRunner(Scenario scenario, Path runDir, boolean keep, PrintStream out) {
         this.scenario = scenario;
@@ -186,6 +208,7 @@ public final class NetnsRunner {
             for (NodeProcesses.Member m : nodes.members()) {
                 if (!joiners.contains(m.id)) {
                     nodes.start(m);
+                    starts.merge(m.id, 1, Integer::sum);
                 }
             }
             awaitUp(nodes, joiners);
@@ -220,10 +243,14 @@ public final class NetnsRunner {
                 } else if (e.action() == Action.CRASH || e.action() == Action.RESTART || e.action() == Action.JOIN) {
                     NodeProcesses.Member m = member(nodes, e.target());
                     if (e.action() == Action.CRASH) {
+                        nodes.status(m).ifPresent(st -> lastSeen.put(m.id, Counters.of(st)));
                         nodes.crash(m); // SIGKILL: the process dies mid-write, its data directory stays
+                        past.merge(m.id, lastSeen.getOrDefault(m.id, Counters.ZERO), Counters::plus);
+                        lastSeen.remove(m.id);
                         faults.merge(siteOf(e.target()), List.of("crash " + e.target()), NetnsRunner::concat);
                     } else {
                         nodes.start(m);
+                        starts.merge(m.id, 1, Integer::sum);
                     }
                     events.add(new RunReport.EventRecord(events.size(), e.at().toMillis() / 1000.0, e.describe(),
                             "ok"));
@@ -413,6 +440,7 @@ public final class NetnsRunner {
                     continue;
                 }
                 running++;
+                lastSeen.put(name, Counters.of(s.get()));
                 if (target != null && serves(s.get(), target)) {
                     converged++;
                     convergedAt.putIfAbsent(name, t);
@@ -451,8 +479,12 @@ public final class NetnsRunner {
         for (SiteSpec site : scenario.sites()) {
             boolean all = true;
             double last = 0;
+            Counters siteSum = Counters.ZERO;
             for (String name : site.nodeNames()) {
                 Optional<JsonNode> s = nodes.status(member(nodes, name));
+                s.ifPresent(st -> lastSeen.put(name, Counters.of(st)));
+                Counters c = past.getOrDefault(name, Counters.ZERO).plus(lastSeen.getOrDefault(name, Counters.ZERO));
+                siteSum = siteSum.plus(c);
                 boolean ok = s.isPresent() && target != null && serves(s.get(), target);
                 if (!ok) {
                     all = false;
@@ -461,13 +493,15 @@ public final class NetnsRunner {
                     last = Math.max(last, convergedAt.getOrDefault(name, 0.0));
                 }
                 nodeReports.add(new RunReport.NodeReport(name, site.name(), s.isPresent(), ok,
-                        ok ? target.commit().toString() : "", convergedAt.get(name), 0, 0, 0, 0, 0, 1, List.of()));
+                        ok ? target.commit().toString() : "", convergedAt.get(name), c.wanBytes(), c.verified(), 0, 0,
+                        c.connects(), starts.getOrDefault(name, 0), List.of()));
             }
             ShapedRelay relay = wan.get(site.name());
             long baseline = site.nodes() * oneCopy;
             sites.add(new RunReport.SiteReport(site.name(), site.nodes(), relay.bytesFromTarget(),
-                    relay.bytesToTarget(), 0, baseline,
-                    baseline == 0 ? 0 : Math.round(1000.0 * relay.bytesFromTarget() / baseline) / 1000.0, 0,
+                    relay.bytesToTarget(), siteSum.wanBytes(), baseline,
+                    baseline == 0 ? 0 : Math.round(1000.0 * relay.bytesFromTarget() / baseline) / 1000.0,
+                    siteSum.lanBytes(),
                     all ? Math.round(Math.max(0, last - lastPublish) * 10) / 10.0 : null, 0,
                     faults.getOrDefault(site.name(), List.of()), all,
                     RunReport.DeviceStats.NONE));

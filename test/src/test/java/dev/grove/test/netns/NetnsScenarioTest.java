@@ -9,12 +9,16 @@ import dev.grove.simulations.report.RunReport;
 import dev.grove.simulations.scenario.Scenario;
 import dev.grove.simulations.scenario.ScenarioLoader;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -61,11 +65,13 @@ class NetnsScenarioTest {
                 """, "netns-small", runs);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         RunReport r = NetnsRunner.run(s, runs, false, new PrintStream(out, true, StandardCharsets.UTF_8));
+        keepLogs(Path.of(r.runDir()).resolve("logs"));
         String text = out.toString(StandardCharsets.UTF_8);
         RunReport read = ReportWriter.read(Path.of(r.runDir()).resolve(ReportWriter.JSON));
         assertTrue(read.allConverged(), read.problems() + "\n" + text);
         assertEquals(2, read.nodes().stream().filter(RunReport.NodeReport::converged).count(), read.toString());
         RunReport.SiteReport site = read.sites().get(0);
+        String perNode = read.nodes().toString();
         assertTrue(site.wanBytesIn() >= read.release().oneCopyBytes() * 9 / 10, site.toString());
         // the crashed node (SIGKILL mid-replication) restarted on its data and converged. KNOWN GAP: the swarm
         // issue's bound with a crash (1.3x one copy) is not met reliably here. On a fresh-clone CI run the site took
@@ -74,12 +80,22 @@ class NetnsScenarioTest {
         // keeps no node logs of a failed test run). So this asserts what a crash on a two-node site can cost at most
         // even then: one copy by the survivor plus the crashed node's share again (< 2x), never N copies.
         // 5 Mbit/s puts the crash at 0.5 s early in the transfer.
-        assertTrue(site.wanBytesIn() < 2 * read.release().oneCopyBytes(), site.toString());
+        assertTrue(site.wanBytesIn() < 2 * read.release().oneCopyBytes(), site + "\n" + perNode);
         assertEquals(List.of("crash plant-n1"), site.failuresSeen(), site.toString());
         assertTrue(text.contains("crash plant-n1") && text.contains("restart plant-n1"), text);
         assertTrue(read.events().stream().allMatch(e -> e.outcome().equals("ok")), read.events().toString());
         Process p = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
         String left = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(!left.contains("gsim" + ProcessHandle.current().pid() + "-"), "namespaces left: " + left);
+    }
+
+    /** The node processes' logs outlive the temp dir under {@code target/netns-logs}, to read after a failed run. */
+    private static void keepLogs(Path logs) throws IOException {
+        Path kept = Files.createDirectories(Path.of("target", "netns-logs"));
+        try (Stream<Path> files = Files.list(logs)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, kept.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
     }
 }

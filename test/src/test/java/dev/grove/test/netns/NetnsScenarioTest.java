@@ -65,7 +65,7 @@ class NetnsScenarioTest {
                 """, "netns-small", runs);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         RunReport r = NetnsRunner.run(s, runs, false, new PrintStream(out, true, StandardCharsets.UTF_8));
-        keepLogs(Path.of(r.runDir()).resolve("logs"));
+        keepLogs(Path.of(r.runDir()));
         String text = out.toString(StandardCharsets.UTF_8);
         RunReport read = ReportWriter.read(Path.of(r.runDir()).resolve(ReportWriter.JSON));
         assertTrue(read.allConverged(), read.problems() + "\n" + text);
@@ -89,12 +89,20 @@ class NetnsScenarioTest {
         assertTrue(!left.contains("gsim" + ProcessHandle.current().pid() + "-"), "namespaces left: " + left);
     }
 
-    /** The node processes' logs outlive the temp dir under {@code target/netns-logs}, to read after a failed run. */
-    private static void keepLogs(Path logs) throws IOException {
+    /**
+     * The node processes' logs and the run's report outlive the temp dir under {@code target/netns-logs}, to read
+     * after a failed (or a surprising) run.
+     */
+    private static void keepLogs(Path runDir) throws IOException {
         Path kept = Files.createDirectories(Path.of("target", "netns-logs"));
-        try (Stream<Path> files = Files.list(logs)) {
+        try (Stream<Path> files = Files.list(runDir.resolve("logs"))) {
             for (Path f : files.toList()) {
                 Files.copy(f, kept.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        for (String report : List.of(ReportWriter.JSON, ReportWriter.SUMMARY)) {
+            if (Files.exists(runDir.resolve(report))) {
+                Files.copy(runDir.resolve(report), kept.resolve(report), StandardCopyOption.REPLACE_EXISTING);
             }
         }
     }

@@ -174,9 +174,12 @@ seeder_admin() { grove seeder "$@" --data "$tmp/seeder-data"; }
 
 iso_secs() { date -d "$1" +%s.%N; }
 
-seeder_import_once() { # N SRC: prints "task_secs cli_wall"
+seeder_import_once() { # N SRC [PRELOAD_SRC]: prints "task_secs cli_wall" of importing SRC (after PRELOAD_SRC)
     local name="bench$1" out t0 t1 started finished
     seeder_admin repo create "$name" >/dev/null
+    if [[ -n "${3:-}" ]]; then
+        seeder_admin repo import "$name" --dir "$3" >/dev/null
+    fi
     t0="$(now)"
     out="$(seeder_admin repo import "$name" --dir "$2" --json)"
     t1="$(now)"
@@ -187,30 +190,37 @@ seeder_import_once() { # N SRC: prints "task_secs cli_wall"
     echo "$(secs "$(iso_secs "$started")" "$(iso_secs "$finished")") $(secs "$t0" "$t1")"
 }
 
-bench_seeder_import() { # SRC NAME
-    local src="$1" name="$2" data="$tmp/seeder-data" i r st=() sw=() u=() pid
+seeder_start() {
+    local data="$tmp/seeder-data" i
     rm -rf "$data"
     ( grove_exec seeder serve --data "$data" --admin 127.0.0.1:0 --http 127.0.0.1:0 --peer 127.0.0.1:0 \
         >"$tmp/seeder.log" 2>&1 ) &
-    pid=$!
-    pids+=("$pid")
+    seeder_pid=$!
+    pids+=("$seeder_pid")
     for ((i = 0; i < 300; i++)); do
         [[ -s "$data/admin.url" ]] && break
         sleep 0.1
     done
     [[ -s "$data/admin.url" ]] || { cat "$tmp/seeder.log" >&2; echo "seeder did not start" >&2; return 1; }
-    log "seeder import $name: 2 warm-up imports (JIT)"
-    seeder_import_once w1 "$src" >/dev/null
-    seeder_import_once w2 "$src" >/dev/null
+    log "seeder: 2 warm-up imports (JIT)"
+    seeder_import_once w1 "$tmp/usr-base" >/dev/null
+    seeder_import_once w2 "$tmp/usr-base" >/dev/null
+}
+
+seeder_stop() {
+    kill "$seeder_pid" 2>/dev/null || true
+    wait "$seeder_pid" 2>/dev/null || true
+}
+
+bench_seeder_import() { # SRC NAME [PRELOAD_SRC]: a row; with PRELOAD_SRC, a repository holding it imports SRC
+    local src="$1" name="$2" pre="${3:-}" i r st=() sw=() u=()
     for ((i = 0; i < REPS; i++)); do
         log "seeder import $name: run $((i + 1))/$REPS"
-        u+=("$(run_ostree_pull "$src" "" --untrusted)")
-        r="$(seeder_import_once "$i" "$src")"
+        u+=("$(run_ostree_pull "$src" "$pre" --untrusted)")
+        r="$(seeder_import_once "$i" "$src" "$pre")"
         st+=("$(cut -d' ' -f1 <<<"$r")")
         sw+=("$(cut -d' ' -f2 <<<"$r")")
     done
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
     local mu mst msw
     mu="$(printf '%s\n' "${u[@]}" | median)"
     mst="$(printf '%s\n' "${st[@]}" | median)"
@@ -242,9 +252,17 @@ bench_import() {
     echo "after two warm-up imports); task: the import task's own duration (startedAt..finishedAt: verify, stage,"
     echo "commit, new repository version); cli: wall time of the command, whose client JVM starts cold."
     echo
+    echo "The child row imports the next release (the usr repo: base + a child commit with $(cat "$tmp/usr-changed")"
+    echo "files changed) into a repository that already holds the base (imported untimed first, as pull-local's"
+    echo "destination already holds it): what is timed is the child's import, new repository version included."
+    echo
     echo "| case | pull-local --untrusted | seeder task | seeder cli | task/--untrusted | cli/--untrusted |"
     echo "|---|---|---|---|---|---|"
+    seeder_start
     bench_seeder_import "$tmp/usr-base" "usr base: $(objects_of "$tmp/usr-base") objects"
+    bench_seeder_import "$tmp/usr-repo" "usr child ($(cat "$tmp/usr-changed") files changed) over base" \
+        "$tmp/usr-base"
+    seeder_stop
 }
 
 # ---------------------------------------------------------------------------------------------- HTTP

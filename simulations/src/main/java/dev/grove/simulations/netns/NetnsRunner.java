@@ -60,7 +60,9 @@ import org.slf4j.LoggerFactory;
  * relay), the release and its versions, and the timeline at its times: {@code publish}; {@code crash} (SIGKILL of
  * the node's process), {@code restart} and {@code join} (its process started, on the same data directory);
  * {@code cut_wan} and {@code restore_wan} (the site's WAN relay resets and refuses connections). {@code devices}
- * and the LAN shape are not run in this mode: they are reported as skipped. Per-node WAN payload, LAN bytes and
+ * and the LAN shape are not run in this mode: they are reported as skipped. A site's WAN bytes are the frames its
+ * tbf-shaped gateway veth transmitted toward the site since the timeline started, headers included (toward the
+ * seeder: the relay's count). Per-node WAN payload, LAN bytes and
  * objects verified come from each node's {@code /status} counters, sampled about once a second and summed over its
  * restarts (what a killed process received after its last sample is not counted).
  * Namespaces are removed at the end, on failure and on Ctrl-C. One run at a time per machine (every run puts
@@ -88,6 +90,9 @@ public final class NetnsRunner {
     private final Map<String, Counters> lastSeen = new LinkedHashMap<>();
     private final Map<String, Counters> past = new LinkedHashMap<>();
     private final Map<String, Integer> starts = new LinkedHashMap<>();
+    /** Per site, the root-namespace end of its gateway veth (tbf-shaped) and its byte counters at the start. */
+    private final Map<String, String> gatewayVeth = new LinkedHashMap<>();
+    private final Map<String, long[]> gatewayAtStart = new LinkedHashMap<>();
     private long startNanos;
 
     /** A node's transfer counters from {@code /status}'s {@code replication} section. */
@@ -182,7 +187,7 @@ public final class NetnsRunner {
             for (SiteSpec site : scenario.sites()) {
                 k++;
                 String gw = "198.18." + k + ".1";
-                buildSite(k, site);
+                gatewayVeth.put(site.name(), buildSite(k, site));
                 LinkShape delay = new LinkShape(0, site.wan().latency(), site.wan().loss());
                 ShapedRelay relay = ShapedRelay.start(loop, site.name() + "-wan", new InetSocketAddress(gw, 0),
                         seeder.peerAddress(), delay, delay, scenario.seed() * 7919 + k);
@@ -217,6 +222,9 @@ public final class NetnsRunner {
             out.println(awaitMesh(nodes, joiners)
                     ? "netns: every node sees its site peers over mDNS"
                     : "netns: not every node saw its site peers within " + MESH_WAIT.toSeconds() + " s; going on");
+            for (Map.Entry<String, String> g : gatewayVeth.entrySet()) {
+                gatewayAtStart.put(g.getKey(), new long[] {txBytes(g.getValue())});
+            }
             startNanos = System.nanoTime();
             ReleaseCatalog.Version target = null;
             for (TimelineEvent e : scenario.timeline()) {
@@ -305,8 +313,11 @@ public final class NetnsRunner {
         return PREFIX + k + "-n" + i;
     }
 
-    /** Bridge namespace, one namespace per node, the gateway veth with tc tbf; multicast crosses the bridge. */
-    private void buildSite(int k, SiteSpec site) {
+    /**
+     * Bridge namespace, one namespace per node, the gateway veth with tc tbf; multicast crosses the bridge. Returns
+     * the root-namespace end of the gateway veth: what it transmits is what crossed the site's WAN toward the site.
+     */
+    private String buildSite(int k, SiteSpec site) {
         String lan = siteNs(k);
         addNs(lan);
         ip("-n", lan, "link", "set", "lo", "up");
@@ -335,6 +346,17 @@ public final class NetnsRunner {
             ip("-n", ns, "addr", "add", "198.18." + k + "." + (10 + i) + "/24", "dev", "eth0");
             ip("-n", ns, "link", "set", "eth0", "multicast", "on", "up");
             ip("-n", ns, "route", "add", "224.0.0.0/4", "dev", "eth0");
+        }
+        return root;
+    }
+
+    /** Bytes {@code dev} (a root-namespace interface) has transmitted: Ethernet frames, headers included. */
+    private static long txBytes(String dev) {
+        Path p = Path.of("/sys/class/net", dev, "statistics", "tx_bytes");
+        try {
+            return Long.parseLong(Files.readString(p, StandardCharsets.US_ASCII).strip());
+        } catch (IOException | NumberFormatException e) {
+            throw new GroveException(ErrorCode.IO, "netns: cannot read " + p + ": " + e.getMessage(), e);
         }
     }
 
@@ -496,11 +518,16 @@ public final class NetnsRunner {
                         ok ? target.commit().toString() : "", convergedAt.get(name), c.wanBytes(), c.verified(), 0, 0,
                         c.connects(), starts.getOrDefault(name, 0), List.of()));
             }
-            ShapedRelay relay = wan.get(site.name());
+            // The WAN is what crossed the shaped veth (tbf drops and retransmissions are real WAN use), not what
+            // the relay handed to its sockets: after a SIGKILL, up to a TCP send buffer (4 MiB here) of data that
+            // never crossed the link would be counted. Frames: TCP/IP and Ethernet headers included (~4 %).
+            String veth = gatewayVeth.get(site.name());
+            long[] at = gatewayAtStart.getOrDefault(site.name(), new long[1]);
+            long wanIn = txBytes(veth) - at[0];
+            long wanOut = wan.get(site.name()).bytesToTarget(); // the veth also receives the LAN's multicast
             long baseline = site.nodes() * oneCopy;
-            sites.add(new RunReport.SiteReport(site.name(), site.nodes(), relay.bytesFromTarget(),
-                    relay.bytesToTarget(), siteSum.wanBytes(), baseline,
-                    baseline == 0 ? 0 : Math.round(1000.0 * relay.bytesFromTarget() / baseline) / 1000.0,
+            sites.add(new RunReport.SiteReport(site.name(), site.nodes(), wanIn, wanOut, siteSum.wanBytes(),
+                    baseline, baseline == 0 ? 0 : Math.round(1000.0 * wanIn / baseline) / 1000.0,
                     siteSum.lanBytes(),
                     all ? Math.round(Math.max(0, last - lastPublish) * 10) / 10.0 : null, 0,
                     faults.getOrDefault(site.name(), List.of()), all,

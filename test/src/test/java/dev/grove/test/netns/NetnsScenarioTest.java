@@ -73,14 +73,10 @@ class NetnsScenarioTest {
         RunReport.SiteReport site = read.sites().get(0);
         String perNode = read.nodes().toString();
         assertTrue(site.wanBytesIn() >= read.release().oneCopyBytes() * 9 / 10, site.toString());
-        // the crashed node (SIGKILL mid-replication) restarted on its data and converged. KNOWN GAP: the swarm
-        // issue's bound with a crash (1.3x one copy) is not met reliably here. On a fresh-clone CI run the site took
-        // 1.52-1.73x with no LAN bytes at all (the restarted node fetched its share again instead of taking it from
-        // its peer), while local runs at this commit gave 1.02x in 6 of 6. The cause is not found yet (the runner
-        // keeps no node logs of a failed test run). So this asserts what a crash on a two-node site can cost at most
-        // even then: one copy by the survivor plus the crashed node's share again (< 2x), never N copies.
+        // the crashed node (SIGKILL mid-replication) restarted on its data and converged; the site's WAN (frames
+        // through the shaped gateway, headers included) stays within the swarm issue's bound with a crash.
         // 5 Mbit/s puts the crash at 0.5 s early in the transfer.
-        assertTrue(site.wanBytesIn() < 2 * read.release().oneCopyBytes(), site + "\n" + perNode);
+        assertTrue(site.wanBytesIn() <= read.release().oneCopyBytes() * 13 / 10, site + "\n" + perNode);
         assertEquals(List.of("crash plant-n1"), site.failuresSeen(), site.toString());
         assertTrue(text.contains("crash plant-n1") && text.contains("restart plant-n1"), text);
         assertTrue(read.events().stream().allMatch(e -> e.outcome().equals("ok")), read.events().toString());

@@ -143,6 +143,30 @@ class SiteSwarmTest {
     }
 
     @Test
+    void staticDeltaPartsCrossTheWanOncePerSite() throws Exception {
+        f.close();
+        f = new SwarmFixture(Files.createDirectories(dir.resolve("with-delta")));
+        f.importRelease(FILES, true);
+        long parts = f.deltaBytes(true);
+        long superblocks = f.deltaBytes(false);
+        assertTrue(parts > 2_000_000, "a delta of several 1 MB parts: " + parts);
+        List<Node> group = startSite(3);
+        f.publish();
+        for (Node n : group) {
+            f.awaitConverged(n);
+            f.assertIdenticalDeltas(n);
+        }
+        // each part came from the seeder once (its owner's share), the others took it over the LAN; superblocks and
+        // delta indexes (small, verified against the signed summary) each node takes from the seeder itself
+        long files = f.seeder.peerFileBytesServed();
+        assertTrue(files <= parts * 1.1 + 3 * superblocks + 64 * 1024,
+                "seeder delta egress " + files + " for " + parts + " bytes of parts, " + superblocks + " of superblocks");
+        // a stock client pulls the release from a node through the delta
+        String pulled = stockPull(group.get(2));
+        assertTrue(pulled.contains("delta"), "pulled through the static delta: " + pulled);
+    }
+
+    @Test
     void aNodeKilledMidReplicationLeavesTheRestToComplete() throws Exception {
         // what a kill costs twice is what the victim had received or had on its way and had not passed on: its
         // in-flight window plus the object it was in. With the default window (8 MiB) that is the whole of this
@@ -600,7 +624,8 @@ class SiteSwarmTest {
         throw new AssertionError(series + " not in /metrics of " + n.config().nodeId() + ":\n" + body);
     }
 
-    private void stockPull(Node n) {
+    /** A gpg-verifying stock pull from {@code n}, fsck'ed and checked; returns what {@code ostree pull} printed. */
+    private String stockPull(Node n) {
         try {
             Path base = Files.createDirectories(dir.resolve("device-" + n.config().nodeId()));
             Path key = Files.write(base.resolve("fleet.gpg"), f.service.publicKeyBinary());
@@ -609,10 +634,11 @@ class SiteSwarmTest {
             OstreeCli.run(base, "ostree", "--repo=" + client, "remote", "add", "--set=gpg-verify=true",
                     "--set=gpg-verify-summary=true", "--set=gpgkeypath=" + key, "origin",
                     "http://127.0.0.1:" + n.httpAddress().getPort() + "/repos/" + DIST);
-            OstreeCli.run(base, "ostree", "--repo=" + client, "pull", "origin", SwarmFixture.REF);
+            String pulled = OstreeCli.run(base, "ostree", "--repo=" + client, "pull", "origin", SwarmFixture.REF);
             OstreeCli.run(base, "ostree", "--repo=" + client, "fsck");
             String rev = OstreeCli.run(base, "ostree", "--repo=" + client, "rev-parse", SwarmFixture.REF).trim();
             assertEquals(f.commit.toString(), rev);
+            return pulled;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -68,6 +68,14 @@ final class SwarmFixture implements AutoCloseable {
 
     /** Imports a release of {@code files} small files (plus a few larger ones) into repository "os"; no delta. */
     void importRelease(int files) throws IOException {
+        importRelease(files, false);
+    }
+
+    /**
+     * As {@link #importRelease(int)}; with {@code delta}, the upstream repo also has a from-scratch static delta of
+     * the commit made by the stock CLI, in parts of at most 1 MB, imported with it.
+     */
+    void importRelease(int files, boolean delta) throws IOException {
         ReleaseShape shape = new ReleaseShape(files, 12, 6, 4, List.of(
                 new SizeBucket(0, 1024, 45),
                 new SizeBucket(1024, 16 * 1024, 50),
@@ -75,6 +83,11 @@ final class SwarmFixture implements AutoCloseable {
         ReleaseGenerator gen = new ReleaseGenerator(42, shape);
         Path up = Files.createDirectories(dir.resolve("up")).resolve("repo");
         commit = gen.commitToArchiveRepo(gen.first(), up, REF, Optional.empty()).checksum();
+        if (delta) {
+            OstreeCli.run(up.getParent(), "ostree", "--repo=" + up, "static-delta", "generate", "--empty",
+                    "--to=" + commit, "--max-chunk-size=1");
+            OstreeCli.run(up.getParent(), "ostree", "--repo=" + up, "summary", "-u");
+        }
         Path tar = dir.resolve("release.tar");
         OstreeCli.run(up.getParent(), "tar", "-C", up.getParent().toString(), "-cf", tar.toString(), "repo");
         service.createRepository("os", "", 0);
@@ -200,6 +213,43 @@ final class SwarmFixture implements AutoCloseable {
                 Path q = to.resolve(from.relativize(p).toString());
                 assertTrue(Files.isRegularFile(q), n.config().nodeId() + " lacks " + q);
                 assertEquals(-1L, Files.mismatch(p, q), n.config().nodeId() + ": " + q + " differs");
+            }
+        }
+    }
+
+    /** Bytes of the seeder's delta files under {@code deltas/}: {@code parts} the numbered parts, else the rest. */
+    long deltaBytes(boolean parts) throws IOException {
+        Path deltas = seeder.store().repoDir().resolve("deltas");
+        if (!Files.isDirectory(deltas)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.walk(deltas)) {
+            return s.filter(Files::isRegularFile)
+                    .filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit) == parts)
+                    .mapToLong(p -> {
+                        try {
+                            return Files.size(p);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }).sum();
+        }
+    }
+
+    /** Every delta file (parts, superblocks, indexes) of the seeder is in {@code n}'s repo with the same bytes. */
+    void assertIdenticalDeltas(Node n) throws IOException {
+        Path from = seeder.store().repoDir();
+        Path to = n.store().repoDir();
+        for (String dirName : List.of("deltas", "delta-indexes")) {
+            if (!Files.isDirectory(from.resolve(dirName))) {
+                continue;
+            }
+            try (Stream<Path> s = Files.walk(from.resolve(dirName))) {
+                for (Path p : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
+                    Path q = to.resolve(from.relativize(p).toString());
+                    assertTrue(Files.isRegularFile(q), n.config().nodeId() + " lacks " + q);
+                    assertEquals(-1L, Files.mismatch(p, q), n.config().nodeId() + ": " + q + " differs");
+                }
             }
         }
     }

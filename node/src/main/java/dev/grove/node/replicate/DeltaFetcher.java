@@ -23,11 +23,15 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,12 +39,23 @@ import org.slf4j.LoggerFactory;
  * Replicates the static deltas a summary lists ({@code ostree.static-deltas}: name -> superblock SHA-256): each
  * superblock is fetched and checked against the summary, its parts against the superblock (SHA-256 and size), and
  * the delta index of every served commit is fetched when the seeder has one. Files already in the repo are not
- * fetched again; a part is received into {@code tmp/partial/} and resumed from its length. Everything of one
- * summary becomes visible together through one staging. Runs on the replicator's worker; not thread-safe.
+ * fetched again; a part is received into {@code tmp/partial/} and resumed from its length.
+ *
+ * <p>In a site swarm the parts (the bulk of a delta) cross the WAN once per site, as objects do: each part has one
+ * owner among the live peers mirroring the distribution and this node (rendezvous over the part's path). This
+ * node fetches its own parts from the seeder first and installs each at once, so that peers can take it (a peer's
+ * request for a part still on its way here is held: {@link SitePeers#filesStarted}); then it takes the others' parts
+ * from their owners over the LAN, waiting (up to {@code LanLimits.ownerStall}) for an owner that has not got its
+ * part yet, and falls back to the seeder when the owner leaves, stalls or sends a part that fails verification (that
+ * peer is dropped and quarantined). Superblocks and indexes (small, and the index is trusted only from the seeder)
+ * always come from the seeder. Without peers everything of one summary becomes visible together through one staging.
+ * Runs on the replicator's delta thread; not thread-safe.
  */
 final class DeltaFetcher {
     private static final Logger LOG = LoggerFactory.getLogger(DeltaFetcher.class);
     private static final long MAX_METADATA_BYTES = 10L << 20;
+    /** How soon an owner that answered NotFound (it has not started on the part) is asked again. */
+    private static final long OWNER_RETRY_NANOS = 200_000_000L;
 
     private final PeerSession session;
     private final ObjectStore store;
@@ -48,15 +63,26 @@ final class DeltaFetcher {
     private final ReplicationStatus status;
     private final ReplicationStatus.Progress progress;
     private final Duration timeout;
+    private final String distribution;
+    private final SitePeers peers;
 
+    /** A part this summary needs that is not installed yet. */
+    private record Wanted(String path, DeltaSuperblock.Part part) {
+    }
+
+    /**
+     * @param peers the site swarm, or null for a node without one (then every file comes from {@code session})
+     */
     DeltaFetcher(PeerSession session, ObjectStore store, Path partialDir, ReplicationStatus status,
-                 ReplicationStatus.Progress progress, Duration timeout) {
+                 ReplicationStatus.Progress progress, Duration timeout, String distribution, SitePeers peers) {
         this.session = session;
         this.store = store;
         this.partialDir = partialDir;
         this.status = status;
         this.progress = progress;
         this.timeout = timeout;
+        this.distribution = distribution;
+        this.peers = peers;
     }
 
     /** Fetches and installs the deltas and delta indexes of {@code summary}; returns files installed. */
@@ -68,6 +94,7 @@ final class DeltaFetcher {
         List<Path> temps = new ArrayList<>();
         try (ObjectStore.Staging staging = store.stage()) {
             int files = 0;
+            List<Wanted> wanted = new ArrayList<>();
             for (Map.Entry<String, Checksum> e : deltas.entrySet()) {
                 DeltaName name = DeltaName.parse(e.getKey());
                 String sbPath = name.superblockPath();
@@ -90,17 +117,12 @@ final class DeltaFetcher {
                 for (DeltaSuperblock.Part part : superblock.parts()) {
                     String partPath = name.partPath(part.index());
                     Path installed = repo.resolve(partPath);
-                    if (Files.isRegularFile(installed) && Files.size(installed) == part.size()) {
-                        continue;
+                    if (!(Files.isRegularFile(installed) && Files.size(installed) == part.size())) {
+                        wanted.add(new Wanted(partPath, part));
                     }
-                    Path temp = fetchPart(partPath, part);
-                    temps.add(temp);
-                    try (InputStream in = Files.newInputStream(temp)) {
-                        staging.writeDeltaFile(partPath, in);
-                    }
-                    files++;
                 }
             }
+            files += fetchParts(wanted, staging, temps);
             for (Checksum to : targets) {
                 String indexPath = DeltaName.indexPath(to);
                 java.util.Optional<byte[]> index = fetchSmall(indexPath);
@@ -119,6 +141,136 @@ final class DeltaFetcher {
             }
             return files;
         }
+    }
+
+    /**
+     * Gets every wanted part: this node's share from the seeder, installed one by one at once when there are peers
+     * to take it (else staged in {@code staging}); the peers' shares from them, else from the seeder. Returns the
+     * files installed or staged.
+     */
+    private int fetchParts(List<Wanted> wanted, ObjectStore.Staging staging, List<Path> temps) throws IOException {
+        List<PeerSession> live = peers == null || wanted.isEmpty() ? List.of() : openMirroring();
+        List<Wanted> own = new ArrayList<>();
+        Map<Wanted, PeerSession> theirs = new LinkedHashMap<>();
+        for (Wanted w : wanted) {
+            PeerSession owner = owner(w.path(), live);
+            if (owner == null) {
+                own.add(w);
+            } else {
+                theirs.put(w, owner);
+            }
+        }
+        int files = 0;
+        if (!theirs.isEmpty() || !live.isEmpty()) {
+            List<String> paths = own.stream().map(Wanted::path).toList();
+            peers.filesStarted(paths);
+            try {
+                for (Wanted w : own) {
+                    install(w.path(), fetchPart(w, session, false).orElseThrow(() -> absent(w)));
+                    peers.filesEnded(List.of(w.path()));
+                    files++;
+                }
+            } finally {
+                peers.filesEnded(paths);
+            }
+            if (!own.isEmpty()) {
+                LOG.info("delta parts: {} of {} fetched from the seeder as this node's share, {} from {} peer(s)",
+                        own.size(), wanted.size(), theirs.size(), new HashSet<>(theirs.values()).size());
+            }
+        } else {
+            for (Wanted w : own) {
+                files += stage(staging, w.path(), fetchPart(w, session, false).orElseThrow(() -> absent(w)), temps);
+            }
+        }
+        for (Map.Entry<Wanted, PeerSession> e : theirs.entrySet()) {
+            Wanted w = e.getKey();
+            Optional<Path> temp = fromOwner(w, e.getValue());
+            if (temp.isEmpty()) {
+                temp = fetchPart(w, session, false);
+            }
+            files += stage(staging, w.path(), temp.orElseThrow(() -> absent(w)), temps);
+        }
+        return files;
+    }
+
+    private List<PeerSession> openMirroring() {
+        List<PeerSession> live = new ArrayList<>();
+        for (PeerSession s : peers.mirroring(distribution)) {
+            if (s.isOpen()) {
+                live.add(s);
+            }
+        }
+        return live;
+    }
+
+    /** The part's owner by rendezvous over its path among {@code live} and this node; null when it is this node. */
+    private PeerSession owner(String path, List<PeerSession> live) {
+        long h = OwnerOrder.hash(path);
+        long best = OwnerOrder.score(OwnerOrder.hash(peers == null ? "" : peers.selfId()), h);
+        String bestId = peers == null ? "" : peers.selfId();
+        PeerSession winner = null;
+        for (PeerSession s : live) {
+            String pid = s.remote().nodeId();
+            long sc = OwnerOrder.score(OwnerOrder.hash(pid), h);
+            if (sc > best || (sc == best && pid.compareTo(bestId) > 0)) {
+                best = sc;
+                bestId = pid;
+                winner = s;
+            }
+        }
+        return winner;
+    }
+
+    /**
+     * The part from its owner over the LAN; empty (take it from the seeder) when the owner is gone, keeps answering
+     * NotFound for {@code LanLimits.ownerStall}, fails, or sends a part that fails verification (quarantined).
+     */
+    private Optional<Path> fromOwner(Wanted w, PeerSession owner) {
+        long deadline = System.nanoTime() + peers.limits().ownerStall().toNanos();
+        while (owner.isOpen()) {
+            try {
+                Optional<Path> got = fetchPart(w, owner, true);
+                if (got.isPresent()) {
+                    return got;
+                }
+            } catch (ChecksumMismatchException e) {
+                peers.badFile(owner, w.path(), e.getMessage());
+                return Optional.empty();
+            } catch (GroveException | IOException e) {
+                LOG.warn("delta part {} from peer {}: {}; taking it from the seeder", w.path(),
+                        owner.remote().nodeId(), e.getMessage());
+                return Optional.empty();
+            }
+            if (System.nanoTime() >= deadline) {
+                LOG.warn("delta part {}: peer {} has not had it for {}; taking it from the seeder", w.path(),
+                        owner.remote().nodeId(), peers.limits().ownerStall());
+                return Optional.empty();
+            }
+            LockSupport.parkNanos(OWNER_RETRY_NANOS); // the owner has not started on it yet: ask again shortly
+        }
+        return Optional.empty();
+    }
+
+    private GroveException absent(Wanted w) {
+        return new GroveException(ErrorCode.NOT_FOUND, "delta part " + w.path() + ": the seeder does not have it");
+    }
+
+    /** Installs one verified part now (its own staging), so that site peers can take it; the temp file goes. */
+    private void install(String path, Path temp) throws IOException {
+        try (ObjectStore.Staging one = store.stage(); InputStream in = Files.newInputStream(temp)) {
+            one.writeDeltaFile(path, in);
+            one.commit(Set.of());
+        }
+        Files.deleteIfExists(temp);
+    }
+
+    private static int stage(ObjectStore.Staging staging, String path, Path temp, List<Path> temps)
+            throws IOException {
+        temps.add(temp);
+        try (InputStream in = Files.newInputStream(temp)) {
+            staging.writeDeltaFile(path, in);
+        }
+        return 1;
     }
 
     /** A whole small file (superblock, index) in memory; empty when the seeder has none. */
@@ -146,8 +298,13 @@ final class DeltaFetcher {
         return absent.get() ? java.util.Optional.empty() : java.util.Optional.of(buf.toByteArray());
     }
 
-    /** A part into a partial file (resumed from its length), then checked against the superblock. */
-    private Path fetchPart(String path, DeltaSuperblock.Part part) throws IOException {
+    /**
+     * A part from {@code from} into a partial file (resumed from its length), then checked against the superblock;
+     * empty when {@code from} does not have it. A mismatch deletes the partial file and throws.
+     */
+    private Optional<Path> fetchPart(Wanted w, PeerSession from, boolean lan) throws IOException {
+        String path = w.path();
+        DeltaSuperblock.Part part = w.part();
         Files.createDirectories(partialDir);
         Path temp = partialDir.resolve("delta-" + path.replace('/', '_'));
         long offset = Files.isRegularFile(temp) ? Files.size(temp) : 0;
@@ -167,7 +324,11 @@ final class DeltaFetcher {
                     try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE,
                             StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
                         long n = data.transferTo(out);
-                        status.wanBytes(n);
+                        if (lan) {
+                            status.lanBytes(n);
+                        } else {
+                            status.wanBytes(n);
+                        }
                         progress.bytes(n);
                     }
                 }
@@ -177,9 +338,18 @@ final class DeltaFetcher {
                     absent.set(true);
                 }
             };
-            ClosureFetcher.await(session.wantFile(path, offset, r), timeout);
+            try {
+                ClosureFetcher.await(from.wantFile(path, offset, r), timeout);
+            } catch (GroveException e) {
+                if (e.code() == ErrorCode.CHECKSUM_MISMATCH) {
+                    Files.deleteIfExists(temp);
+                    status.rejected();
+                    throw new ChecksumMismatchException(path, part.checksum().toString(), e.getMessage());
+                }
+                throw e;
+            }
             if (absent.get()) {
-                throw new GroveException(ErrorCode.NOT_FOUND, "delta part " + path + ": the seeder does not have it");
+                return Optional.empty();
             }
         }
         Checksum actual;
@@ -191,7 +361,7 @@ final class DeltaFetcher {
             status.rejected();
             throw new ChecksumMismatchException(path, part.checksum().toString(), actual.toString());
         }
-        return temp;
+        return Optional.of(temp);
     }
 
     static Checksum sha256(byte[] bytes) {

@@ -331,7 +331,7 @@ public final class Replicator implements AutoCloseable {
             // if a closure fails, that is what is reported, and the delta thread ends on its own
             CompletableFuture<Integer> deltas = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return new DeltaFetcher(s, store, partialDir, status, p, options.requestTimeout())
+                    return new DeltaFetcher(s, store, partialDir, status, p, options.requestTimeout(), d, sitePeers)
                             .fetch(t.summary());
                 } catch (IOException e) {
                     throw new GroveException(ErrorCode.IO, "static deltas: " + e.getMessage(), e);

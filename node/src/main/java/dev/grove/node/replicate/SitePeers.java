@@ -50,6 +50,18 @@ public interface SitePeers {
     /** The peer sent an object that failed verification: drop its session and stop trusting it for a while. */
     void badObject(PeerSession peer, ObjectId id, String reason);
 
+    /** The peer sent a delta file that failed verification (SHA-256 or size): as {@link #badObject}. */
+    void badFile(PeerSession peer, String path, String reason);
+
+    /**
+     * This node is fetching these delta files (repo-relative paths) from the seeder, its share among the site's
+     * peers: a peer's request for one is held until it is installed here ({@link #filesEnded}).
+     */
+    void filesStarted(Collection<String> paths);
+
+    /** These delta files are installed here, or their fetch failed. */
+    void filesEnded(Collection<String> paths);
+
     /**
      * This node plans to fetch these over the WAN (its share): peers asking for them wait for them to land rather
      * than getting NotFound while the request for them has not gone out yet.

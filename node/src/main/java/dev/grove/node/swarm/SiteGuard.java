@@ -57,7 +57,14 @@ public final class SiteGuard implements PeerRequestHandler {
 
     @Override
     public Optional<Path> file(PeerIdentity peer, String relativePath) {
-        return allowed(peer, "file " + relativePath) ? delegate.file(peer, relativePath) : Optional.empty();
+        if (!allowed(peer, "file " + relativePath)) {
+            return Optional.empty();
+        }
+        Optional<Path> p = delegate.file(peer, relativePath);
+        if (p.isEmpty() && mesh.awaitFile(relativePath)) { // this node's share, on its way: fetch-through
+            return delegate.file(peer, relativePath);
+        }
+        return p;
     }
 
     @Override

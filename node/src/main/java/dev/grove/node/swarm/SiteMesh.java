@@ -65,6 +65,8 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
     private final Map<String, Instant> quarantined = new ConcurrentHashMap<>();
     /** Planned here over the WAN: a peer's request for one is held until it lands. */
     private final Set<ObjectId> wanPending = ConcurrentHashMap.newKeySet();
+    /** Delta files (repo-relative paths) this node is fetching from the seeder as its share. */
+    private final Set<String> filesPending = ConcurrentHashMap.newKeySet();
     /** Commits whose metadata this node is fetching from the seeder: peers' metadata requests wait for it. */
     private final Set<Checksum> metadataPending = ConcurrentHashMap.newKeySet();
     /** Asked of the seeder and not landed yet: answered as held in have-queries. A subset of wanPending. */
@@ -280,16 +282,39 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
 
     @Override
     public void badObject(PeerSession peer, ObjectId id, String reason) {
+        distrust(peer, "object (" + id + ": " + reason + ")");
+    }
+
+    @Override
+    public void badFile(PeerSession peer, String path, String reason) {
+        distrust(peer, "delta file (" + path + ": " + reason + ")");
+    }
+
+    /** Drops every session of the peer and quarantines it for {@code SwarmOptions.quarantine}; counted. */
+    private void distrust(PeerSession peer, String what) {
         String pid = peer.remote().nodeId();
         quarantined.put(pid, options.clock().instant().plus(options.quarantine()));
         rejects.incrementAndGet();
-        LOG.warn("swarm {}: peer {} sent a bad object ({}: {}); dropped and not trusted for {}", selfId, pid, id,
-                reason, options.quarantine());
+        LOG.warn("swarm {}: peer {} sent a bad {}; dropped and not trusted for {}", selfId, pid, what,
+                options.quarantine());
         Set<PeerSession> all = allSessions.getOrDefault(pid, Set.of());
         for (PeerSession s : List.copyOf(all)) {
             s.close();
         }
         peer.close();
+    }
+
+    @Override
+    public void filesStarted(Collection<String> paths) {
+        filesPending.addAll(paths);
+    }
+
+    @Override
+    public void filesEnded(Collection<String> paths) {
+        filesPending.removeAll(paths);
+        synchronized (landing) {
+            landing.notifyAll();
+        }
     }
 
     @Override
@@ -401,6 +426,23 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
             }
             if (!awaitChange(20)) {
                 return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Waits (bounded by {@code SwarmOptions.ownerWait}) while the delta file {@code path} is being fetched here as
+     * this node's share; true when it was (the caller looks again).
+     */
+    boolean awaitFile(String path) {
+        if (!filesPending.contains(path)) {
+            return false;
+        }
+        long deadline = System.nanoTime() + options.ownerWait().toNanos();
+        while (filesPending.contains(path) && System.nanoTime() < deadline && !closed) {
+            if (!awaitChange(20)) {
+                break;
             }
         }
         return true;

@@ -18,6 +18,8 @@ import dev.grove.node.peer.PeerOptions;
 import dev.grove.node.peer.PeerRequestHandler;
 import dev.grove.node.peer.PeerServer;
 import dev.grove.node.peer.PeerSession;
+import dev.grove.node.replicate.SitePeers;
+import dev.grove.node.swarm.SwarmOptions;
 import dev.grove.protocol.ostree.ObjectId;
 import dev.grove.protocol.ostree.ObjectType;
 import dev.grove.protocol.wire.PeerMessage;
@@ -42,6 +44,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -164,6 +167,41 @@ class SiteSwarmTest {
         // a stock client pulls the release from a node through the delta
         String pulled = stockPull(group.get(2));
         assertTrue(pulled.contains("delta"), "pulled through the static delta: " + pulled);
+    }
+
+    @Test
+    void aSlowPeerAnnouncesTheCommitItIsReplicatingUntilItHasIt() throws Exception {
+        // gw-3 is a slow gateway: its link to the seeder takes ~8 s for its third of the release. It announces
+        // (Inventory.working_commits) that it is replicating the commit, so its peers give it 5x the owner stall
+        // before they pass it over and fetch its share themselves; once it has published, it is no longer working.
+        UnaryOperator<SwarmOptions> stall2s = o -> o.withLimits(new SitePeers.LanLimits(512, 4,
+                java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(120)));
+        long copy = f.oneCopyBytes();
+        LinkShape slowLink = new LinkShape(copy / 24, java.time.Duration.ofMillis(5), 0);
+        try (RelayLoop loop = new RelayLoop(1);
+             ShapedRelay relay = ShapedRelay.start(loop, "gw-3-wan", f.seeder.peerAddress(), slowLink, slowLink, 1)) {
+            Node g1 = f.startNode("gw-1", SITE, d -> d, stall2s::apply);
+            Node g2 = f.startNode("gw-2", SITE, d -> d, stall2s::apply);
+            Node slow = f.startNodeVia("gw-3", SITE, relay.address(), stall2s);
+            List<Node> group = List.of(g1, g2, slow);
+            SwarmFixture.awaitMesh(group);
+            assertTrue(!g1.swarm().orElseThrow().workingOn("gw-3", DIST, f.commit), "nothing published yet");
+            f.publish();
+            await().atMost(WAIT).until(() -> g1.swarm().orElseThrow().workingOn("gw-3", DIST, f.commit)
+                    || slow.store().distribution(DIST).isPresent());
+            assertTrue(slow.store().distribution(DIST).isEmpty(), "gw-3 finished before it was seen working"
+                    + " (the slow link is too fast for this test)");
+            for (Node n : group) {
+                f.awaitConverged(n);
+                f.assertIdenticalObjects(n);
+            }
+            for (Node n : List.of(g1, g2)) {
+                await().atMost(WAIT).until(() -> !n.swarm().orElseThrow().workingOn("gw-3", DIST, f.commit));
+                assertTrue(n.swarm().orElseThrow().holdsComplete("gw-3", DIST, f.commit));
+            }
+            long egress = f.seeder.peerObjectBytesServed();
+            assertTrue(egress <= copy * 1.1, "seeder egress " + egress + " for one copy of " + copy);
+        }
     }
 
     @Test

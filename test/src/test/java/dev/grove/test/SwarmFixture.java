@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -142,6 +143,12 @@ final class SwarmFixture implements AutoCloseable {
         } finally {
             extraToml = "";
         }
+    }
+
+    /** A node whose seeder address is {@code wan} (a relay), with {@code swarm} adjusting its swarm options. */
+    Node startNodeVia(String id, String site, InetSocketAddress wan, UnaryOperator<SwarmOptions> swarm)
+            throws IOException {
+        return startNode(id, site, HostPort.of(wan.getHostString(), wan.getPort()), Function.identity(), swarm::apply);
     }
 
     /** As {@link #startNode(String, String, InetSocketAddress, String)}, with {@code directory} wrapping the site's. */

@@ -13,6 +13,7 @@ import dev.grove.protocol.wire.PeerMessage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -308,6 +309,12 @@ public final class Replicator implements AutoCloseable {
             p.target(t.serial(), commits);
             LOG.info("distribution {}: summary serial {} accepted, replicating {} ref(s)", d, t.serial(),
                     commits.size());
+            SitePeers sp = sitePeers;
+            if (sp != null) {
+                List<Checksum> targetCommits = new ArrayList<>();
+                t.summary().refs().forEach(r -> targetCommits.add(r.commit()));
+                sp.working(d, targetCommits);
+            }
         }
         sync(d, t, p);
     }

@@ -47,6 +47,15 @@ public interface SitePeers {
     /** True when the peer announced (Inventory) that it holds {@code commit}'s closure completely. */
     boolean holdsComplete(String peerId, String distribution, Checksum commit);
 
+    /**
+     * True when the peer announced (Inventory) that it is replicating {@code commit} now: it fetches the objects it
+     * owns, however slowly (a starved or busy gateway), so a requester waits longer for it before passing it over.
+     */
+    boolean workingOn(String peerId, String distribution, Checksum commit);
+
+    /** This node replicates these commits of {@code distribution} now (a verified summary's targets): tell the peers. */
+    void working(String distribution, Collection<Checksum> commits);
+
     /** The peer sent an object that failed verification: drop its session and stop trusting it for a while. */
     void badObject(PeerSession peer, ObjectId id, String reason);
 

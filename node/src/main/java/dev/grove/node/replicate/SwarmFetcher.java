@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *          others     --> want from the owner, batches of batchObjects, inflightPerPeer per peer
  *   outcome per object from an owner:
  *          stored                       done
- *          NotFound                     asked again next round; passed over after ownerStall
+ *          NotFound                     asked again next round; passed over after ownerStall (5x that while
+ *                                       the owner announces it is replicating the commit)
  *          session failed / timed out   owner passed over for those objects
  *          failed verification          peer dropped and quarantined (SitePeers.badObject), passed over
  *   a round that stores nothing waits a moment; a candidate list that only has self ends at the WAN
@@ -53,6 +54,12 @@ final class SwarmFetcher {
     private static final Logger LOG = LoggerFactory.getLogger(SwarmFetcher.class);
     private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
+    /**
+     * How many times {@code LanLimits.ownerStall} an owner that announced it is replicating the commit is waited for:
+     * fleet-100 (100 nodes on 2 cores) had owners that fetched their share 20-90 s late, passed over after 20 s, the
+     * object then crossing the WAN twice.
+     */
+    static final int WORKING_STALL_FACTOR = 5;
     private final SitePeers peers;
     private final ObjectStore store;
     private final Path partialDir;
@@ -142,7 +149,7 @@ final class SwarmFetcher {
                     t.start();
                 });
             }
-            boolean stored = lanRound(lan, passedOver, notFoundSince, stallNanos);
+            boolean stored = lanRound(distribution, commit, lan, passedOver, notFoundSince, stallNanos);
             ClosureFetcher.await(wanDone, java.time.Duration.ofDays(1));
             if (!own.isEmpty()) {
                 stored = true;
@@ -302,9 +309,14 @@ final class SwarmFetcher {
         return winner;
     }
 
-    /** One round of LAN requests; true when anything was stored. */
-    private boolean lanRound(Map<PeerSession, List<ObjectId>> lan, Map<ObjectId, Set<String>> passedOver,
-                             Map<String, Long> notFoundSince, long stallNanos) {
+    /**
+     * One round of LAN requests; true when anything was stored. An owner that keeps answering NotFound is passed
+     * over after {@code stallNanos}, or {@link #WORKING_STALL_FACTOR} times that while it announces that it is
+     * replicating {@code commit} (it will fetch its share, only late: a busy or starved gateway).
+     */
+    private boolean lanRound(String distribution, Checksum commit, Map<PeerSession, List<ObjectId>> lan,
+                             Map<ObjectId, Set<String>> passedOver, Map<String, Long> notFoundSince,
+                             long stallNanos) {
         if (lan.isEmpty()) {
             return false;
         }
@@ -371,9 +383,11 @@ final class SwarmFetcher {
                     passedOver.computeIfAbsent(id, k -> new HashSet<>()).add(pid);
                 } else if (notFound.contains(id)) {
                     long since = notFoundSince.computeIfAbsent(pid + "/" + id, k -> now);
-                    if (now - since > stallNanos) {
+                    long bound = peers.workingOn(pid, distribution, commit) ? stallNanos * WORKING_STALL_FACTOR
+                            : stallNanos;
+                    if (now - since > bound) {
                         LOG.warn("peer {}: still lacks {} after {}; asking the next owner", pid, id,
-                                peers.limits().ownerStall());
+                                java.time.Duration.ofNanos(bound));
                         passedOver.computeIfAbsent(id, k -> new HashSet<>()).add(pid);
                     }
                 }

@@ -62,6 +62,10 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
     private final Map<String, PeerSession> sessions = new ConcurrentHashMap<>();
     private final Map<String, Set<PeerSession>> allSessions = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Set<Checksum>>> inventories = new ConcurrentHashMap<>();
+    /** Per peer, per distribution: the commits it announced it is replicating now. */
+    private final Map<String, Map<String, Set<Checksum>>> peersWorking = new ConcurrentHashMap<>();
+    /** Per distribution: the commits this node replicates now (announced with the inventory). */
+    private final Map<String, Set<Checksum>> working = new ConcurrentHashMap<>();
     private final Map<String, Instant> quarantined = new ConcurrentHashMap<>();
     /** Planned here over the WAN: a peer's request for one is held until it lands. */
     private final Set<ObjectId> wanPending = ConcurrentHashMap.newKeySet();
@@ -216,6 +220,7 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
                 return;
             }
             inventories.remove(r.nodeId());
+            peersWorking.remove(r.nodeId());
             LOG.info("swarm {}: site peer {} disconnected", selfId, r.nodeId());
         }
     }
@@ -271,6 +276,19 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
             }
         }
         return true;
+    }
+
+    @Override
+    public boolean workingOn(String peerId, String distribution, Checksum commit) {
+        Map<String, Set<Checksum>> w = peersWorking.get(peerId);
+        Set<Checksum> c = w == null ? null : w.get(distribution);
+        return c != null && c.contains(commit);
+    }
+
+    @Override
+    public void working(String distribution, Collection<Checksum> commits) {
+        working.put(distribution, Set.copyOf(commits));
+        announce(distribution);
     }
 
     @Override
@@ -352,6 +370,12 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
 
     @Override
     public void published(String distribution, Collection<Checksum> commits) {
+        working.remove(distribution);
+        announce(distribution);
+    }
+
+    /** Sends this node's inventory of {@code distribution} to every peer (off the caller's thread). */
+    private void announce(String distribution) {
         execute(() -> {
             for (PeerSession s : sessions.values()) {
                 inventoryOf(distribution).ifPresent(inv -> s.sendInventory(inv));
@@ -365,6 +389,8 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
     void inventory(PeerIdentity peer, PeerMessage.Inventory inv) {
         inventories.computeIfAbsent(peer.nodeId(), k -> new ConcurrentHashMap<>())
                 .put(inv.distribution(), Set.copyOf(inv.completeCommits()));
+        peersWorking.computeIfAbsent(peer.nodeId(), k -> new ConcurrentHashMap<>())
+                .put(inv.distribution(), Set.copyOf(inv.workingCommits()));
     }
 
     /**
@@ -448,18 +474,22 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
         return true;
     }
 
+    /** What this node holds completely and replicates now of {@code distribution}; empty when neither. */
     private java.util.Optional<PeerMessage.Inventory> inventoryOf(String distribution) {
         java.util.Optional<Distribution> d = store.distribution(distribution);
-        if (d.isEmpty()) {
+        List<Checksum> now = List.copyOf(working.getOrDefault(distribution, Set.of()));
+        if (d.isEmpty() && now.isEmpty()) {
             return java.util.Optional.empty();
         }
         List<Checksum> complete = new ArrayList<>();
-        for (Checksum c : new java.util.LinkedHashSet<>(d.get().refs().values())) {
-            if (store.isComplete(c)) {
-                complete.add(c);
+        if (d.isPresent()) {
+            for (Checksum c : new java.util.LinkedHashSet<>(d.get().refs().values())) {
+                if (store.isComplete(c)) {
+                    complete.add(c);
+                }
             }
         }
-        return java.util.Optional.of(new PeerMessage.Inventory(distribution, complete));
+        return java.util.Optional.of(new PeerMessage.Inventory(distribution, complete, now));
     }
 
     // ---- state ----

@@ -342,15 +342,30 @@ public sealed interface PeerMessage {
         }
     }
 
-    /** The commits of a distribution whose closure this peer holds completely. */
-    record Inventory(String distribution, List<Checksum> completeCommits) implements PeerMessage {
+    /**
+     * The commits of a distribution whose closure this peer holds completely, and those it is replicating now
+     * (targets of a summary it verified, not complete yet): a peer that owns objects of a working commit is fetching
+     * them, however slowly, and is waited for longer before it is passed over.
+     */
+    record Inventory(String distribution, List<Checksum> completeCommits, List<Checksum> workingCommits)
+            implements PeerMessage {
         public Inventory {
             name("inventory.distribution", distribution);
             completeCommits = List.copyOf(completeCommits);
+            workingCommits = List.copyOf(workingCommits);
             if (completeCommits.size() > WireLimits.MAX_LIST_ENTRIES) {
                 throw new MalformedObjectException("inventory.complete_commits: " + completeCommits.size()
                         + " (expected: <= " + WireLimits.MAX_LIST_ENTRIES + ")");
             }
+            if (workingCommits.size() > WireLimits.MAX_LIST_ENTRIES) {
+                throw new MalformedObjectException("inventory.working_commits: " + workingCommits.size()
+                        + " (expected: <= " + WireLimits.MAX_LIST_ENTRIES + ")");
+            }
+        }
+
+        /** Complete commits only, working on none. */
+        public Inventory(String distribution, List<Checksum> completeCommits) {
+            this(distribution, completeCommits, List.of());
         }
     }
 

@@ -125,6 +125,7 @@ public final class WireMapper {
         } else if (message instanceof PeerMessage.Inventory i) {
             var ib = dev.grove.protocol.wire.proto.Inventory.newBuilder().setDistribution(i.distribution());
             i.completeCommits().forEach(c -> ib.addCompleteCommits(checksum(c)));
+            i.workingCommits().forEach(c -> ib.addWorkingCommits(checksum(c)));
             b.setInventory(ib);
         } else if (message instanceof PeerMessage.Ping p) {
             b.setPing(dev.grove.protocol.wire.proto.Ping.newBuilder().setNonce(p.nonce()));
@@ -226,7 +227,11 @@ public final class WireMapper {
                     for (ByteString c : i.getCompleteCommitsList()) {
                         commits.add(checksum(c));
                     }
-                    yield new PeerMessage.Inventory(i.getDistribution(), commits);
+                    List<Checksum> working = new ArrayList<>(i.getWorkingCommitsCount());
+                    for (ByteString c : i.getWorkingCommitsList()) {
+                        working.add(checksum(c));
+                    }
+                    yield new PeerMessage.Inventory(i.getDistribution(), commits, working);
                 }
                 case PING -> new PeerMessage.Ping(e.getPing().getNonce());
                 case PONG -> new PeerMessage.Pong(e.getPong().getNonce());

@@ -51,6 +51,7 @@ class WireMapperTest {
                 new PeerMessage.HaveQuery(8, List.of(A, B)),
                 PeerMessage.HaveReply.of(8, new boolean[] {true, false, true, true, false, false, false, false, true}),
                 new PeerMessage.Inventory("fedora-iot", List.of(A.checksum())),
+                new PeerMessage.Inventory("fedora-iot", List.of(A.checksum()), List.of(B.checksum())),
                 new PeerMessage.Ping(99), new PeerMessage.Pong(99),
                 new PeerMessage.RevocationList(2, Set.of(BigInteger.valueOf(0xbeef), BigInteger.ONE)));
         for (PeerMessage m : all) {

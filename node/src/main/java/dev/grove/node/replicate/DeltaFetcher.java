@@ -65,6 +65,9 @@ final class DeltaFetcher {
     private final Duration timeout;
     private final String distribution;
     private final SitePeers peers;
+    /** The summary's target commits, set by {@link #fetch}: an owner working on one of them is waited for longer. */
+    private volatile Set<Checksum> targets = Set.of();
+    private volatile boolean cancelled;
 
     /** A part this summary needs that is not installed yet. */
     private record Wanted(String path, DeltaSuperblock.Part part) {
@@ -85,11 +88,26 @@ final class DeltaFetcher {
         this.peers = peers;
     }
 
+    /**
+     * Stops this fetch before its next request (a newer attempt for the same distribution takes over): it ends with
+     * an exception after at most the request in flight, so that two attempts never write the same partial file.
+     */
+    void cancel() {
+        cancelled = true;
+    }
+
+    private void checkCancelled() {
+        if (cancelled) {
+            throw new GroveException(ErrorCode.IO, "static deltas: superseded by a newer attempt");
+        }
+    }
+
     /** Fetches and installs the deltas and delta indexes of {@code summary}; returns files installed. */
     int fetch(Summary summary) throws IOException {
         Map<String, Checksum> deltas = summary.staticDeltas();
         Set<Checksum> targets = new LinkedHashSet<>();
         summary.refs().forEach(r -> targets.add(r.commit()));
+        this.targets = Set.copyOf(targets);
         Path repo = store.repoDir();
         List<Path> temps = new ArrayList<>();
         try (ObjectStore.Staging staging = store.stage()) {
@@ -166,6 +184,7 @@ final class DeltaFetcher {
             peers.filesStarted(paths);
             try {
                 for (Wanted w : own) {
+                    checkCancelled();
                     install(w.path(), fetchPart(w, session, false).orElseThrow(() -> absent(w)));
                     peers.filesEnded(List.of(w.path()));
                     files++;
@@ -179,12 +198,15 @@ final class DeltaFetcher {
             }
         } else {
             for (Wanted w : own) {
+                checkCancelled();
                 files += stage(staging, w.path(), fetchPart(w, session, false).orElseThrow(() -> absent(w)), temps);
             }
         }
         for (Map.Entry<Wanted, PeerSession> e : theirs.entrySet()) {
+            checkCancelled();
             Wanted w = e.getKey();
             Optional<Path> temp = fromOwner(w, e.getValue());
+            checkCancelled();
             if (temp.isEmpty()) {
                 temp = fetchPart(w, session, false);
             }
@@ -222,12 +244,19 @@ final class DeltaFetcher {
     }
 
     /**
-     * The part from its owner over the LAN; empty (take it from the seeder) when the owner is gone, keeps answering
-     * NotFound for {@code LanLimits.ownerStall}, fails, or sends a part that fails verification (quarantined).
+     * The part from its owner over the LAN, always from its first byte (a prefix from another source could make an
+     * honest owner's part fail verification); empty (take it from the seeder) when the owner is gone, keeps answering
+     * NotFound for {@code LanLimits.ownerStall} (5x that while it announces that it replicates one of the summary's
+     * commits), fails, or sends a part that fails verification (quarantined). Nothing of a failed attempt is kept.
      */
-    private Optional<Path> fromOwner(Wanted w, PeerSession owner) {
-        long deadline = System.nanoTime() + peers.limits().ownerStall().toNanos();
-        while (owner.isOpen()) {
+    private Optional<Path> fromOwner(Wanted w, PeerSession owner) throws IOException {
+        String pid = owner.remote().nodeId();
+        boolean working = targets.stream().anyMatch(c -> peers.workingOn(pid, distribution, c));
+        java.time.Duration stall = peers.limits().ownerStall().multipliedBy(working
+                ? SwarmFetcher.WORKING_STALL_FACTOR : 1);
+        long deadline = System.nanoTime() + stall.toNanos();
+        while (owner.isOpen() && !cancelled) {
+            Files.deleteIfExists(partial(w.path()));
             try {
                 Optional<Path> got = fetchPart(w, owner, true);
                 if (got.isPresent()) {
@@ -237,17 +266,18 @@ final class DeltaFetcher {
                 peers.badFile(owner, w.path(), e.getMessage());
                 return Optional.empty();
             } catch (GroveException | IOException e) {
-                LOG.warn("delta part {} from peer {}: {}; taking it from the seeder", w.path(),
-                        owner.remote().nodeId(), e.getMessage());
+                Files.deleteIfExists(partial(w.path()));
+                LOG.warn("delta part {} from peer {}: {}; taking it from the seeder", w.path(), pid, e.getMessage());
                 return Optional.empty();
             }
             if (System.nanoTime() >= deadline) {
-                LOG.warn("delta part {}: peer {} has not had it for {}; taking it from the seeder", w.path(),
-                        owner.remote().nodeId(), peers.limits().ownerStall());
+                LOG.warn("delta part {}: peer {} has not had it for {}; taking it from the seeder", w.path(), pid,
+                        stall);
                 return Optional.empty();
             }
             LockSupport.parkNanos(OWNER_RETRY_NANOS); // the owner has not started on it yet: ask again shortly
         }
+        Files.deleteIfExists(partial(w.path()));
         return Optional.empty();
     }
 
@@ -306,7 +336,7 @@ final class DeltaFetcher {
         String path = w.path();
         DeltaSuperblock.Part part = w.part();
         Files.createDirectories(partialDir);
-        Path temp = partialDir.resolve("delta-" + path.replace('/', '_'));
+        Path temp = partial(path);
         long offset = Files.isRegularFile(temp) ? Files.size(temp) : 0;
         if (offset > part.size()) {
             Files.delete(temp);
@@ -339,7 +369,7 @@ final class DeltaFetcher {
                 }
             };
             try {
-                ClosureFetcher.await(from.wantFile(path, offset, r), timeout);
+                ClosureFetcher.await(from.wantFile(path, offset, r), lan ? peers.limits().requestTimeout() : timeout);
             } catch (GroveException e) {
                 if (e.code() == ErrorCode.CHECKSUM_MISMATCH) {
                     Files.deleteIfExists(temp);
@@ -362,6 +392,11 @@ final class DeltaFetcher {
             throw new ChecksumMismatchException(path, part.checksum().toString(), actual.toString());
         }
         return Optional.of(temp);
+    }
+
+    /** Where a part is received before it is verified and installed (resumed from its length from the seeder). */
+    private Path partial(String path) {
+        return partialDir.resolve("delta-" + path.replace('/', '_'));
     }
 
     static Checksum sha256(byte[] bytes) {

@@ -75,6 +75,7 @@ public final class Replicator implements AutoCloseable {
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     private volatile PeerSession session;
     private volatile SitePeers sitePeers;
+    private final Map<String, DeltaRun> deltaRuns = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private int connectAttempt;
 
@@ -336,14 +337,17 @@ public final class Replicator implements AutoCloseable {
             p.state(ReplicationStatus.State.FETCHING);
             // the static deltas (at least one index request per ref: a round trip) beside the closures, not after;
             // if a closure fails, that is what is reported, and the delta thread ends on its own
+            supersedeDeltas(d);
+            DeltaFetcher deltaFetcher = new DeltaFetcher(s, store, partialDir, status, p, options.requestTimeout(), d,
+                    sitePeers);
             CompletableFuture<Integer> deltas = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return new DeltaFetcher(s, store, partialDir, status, p, options.requestTimeout(), d, sitePeers)
-                            .fetch(t.summary());
+                    return deltaFetcher.fetch(t.summary());
                 } catch (IOException e) {
                     throw new GroveException(ErrorCode.IO, "static deltas: " + e.getMessage(), e);
                 }
             }, r -> thread(r, "grove-replicate-deltas").start());
+            deltaRuns.put(d, new DeltaRun(deltaFetcher, deltas));
             for (Checksum c : new java.util.LinkedHashSet<>(refs.values())) {
                 closures.fetch(c);
             }
@@ -383,6 +387,30 @@ public final class Replicator implements AutoCloseable {
                     offer(t.message());
                 }
             }, delay);
+        }
+    }
+
+    /** A delta fetch of a distribution, running beside its closures (and possibly past a failed attempt). */
+    private record DeltaRun(DeltaFetcher fetcher, CompletableFuture<Integer> done) {
+    }
+
+    /**
+     * Cancels the previous attempt's delta fetch of {@code d} if it still runs and waits for it (bounded: it ends after
+     * the request in flight), so that two fetchers never write the same partial file or pending marks.
+     */
+    private void supersedeDeltas(String d) {
+        DeltaRun prev = deltaRuns.remove(d);
+        if (prev == null || prev.done().isDone()) {
+            return;
+        }
+        prev.fetcher().cancel();
+        Duration bound = sitePeers == null ? options.requestTimeout() : sitePeers.limits().requestTimeout();
+        try {
+            prev.done().get(bound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.debug("distribution {}: previous delta fetch ended: {}", d, rootMessage(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -125,6 +125,9 @@ final class AdminClient {
         } catch (ConnectException e) {
             throw new GroveException(ErrorCode.IO, "cannot reach the admin API at " + base
                     + " (connection refused: is 'grove seeder serve' running? see --admin)", e);
+        } catch (java.net.HttpRetryException e) {
+            // a streamed body answered with 401 (or a redirect): the server's JSON is not readable any more
+            throw failure(method, path, e.responseCode(), "");
         } catch (IOException e) {
             throw new GroveException(ErrorCode.IO, method + " " + base + "/api/v1" + path + ": "
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
@@ -165,6 +168,10 @@ final class AdminClient {
             }
         } catch (IOException | RuntimeException notJson) {
             // fall through: report the status
+        }
+        if (status == 401) {
+            return new GroveException(ErrorCode.UNAUTHORIZED, "the admin API refused the token (HTTP 401): check"
+                    + " --token-file (the seeder's data dir has admin.token)");
         }
         return new GroveException(ErrorCode.IO, method + " /api/v1" + path + ": HTTP " + status);
     }

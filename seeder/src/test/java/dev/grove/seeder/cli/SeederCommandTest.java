@@ -113,6 +113,9 @@ class SeederCommandTest {
         Path badToken = Files.writeString(dir.resolve("bad.token"), "f".repeat(64));
         Run r = raw(false, "repo", "list", "--admin", admin.baseUrl(), "--token-file", badToken.toString());
         assertOneLineError(r, 1, "grove: bad admin token");
+        // a request with a body, refused for its token (a streamed body cannot read the server's JSON then)
+        Run post = raw(false, "repo", "create", "x", "--admin", admin.baseUrl(), "--token-file", badToken.toString());
+        assertOneLineError(post, 1, "token");
         Run down = raw(false, "repo", "list", "--admin", "http://127.0.0.1:1", "--token-file",
                 admin.tokenFile().toString());
         assertOneLineError(down, 1, "cannot reach the admin API");

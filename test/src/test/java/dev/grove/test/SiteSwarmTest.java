@@ -167,6 +167,14 @@ class SiteSwarmTest {
         // a stock client pulls the release from a node through the delta
         String pulled = stockPull(group.get(2));
         assertTrue(pulled.contains("delta"), "pulled through the static delta: " + pulled);
+        // a node joining later takes every part from the peers that hold the release, only superblocks from the seeder
+        long before = f.seeder.peerFileBytesServed();
+        Node late = f.startNode("gw-4", SITE);
+        f.awaitConverged(late);
+        f.assertIdenticalDeltas(late);
+        long forLate = f.seeder.peerFileBytesServed() - before;
+        assertTrue(forLate <= superblocks + 64 * 1024, "delta bytes from the seeder for the late node: " + forLate
+                + " (superblocks " + superblocks + ")");
     }
 
     @Test

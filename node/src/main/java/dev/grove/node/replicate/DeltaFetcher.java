@@ -42,9 +42,11 @@ import org.slf4j.LoggerFactory;
  * fetched again; a part is received into {@code tmp/partial/} and resumed from its length.
  *
  * <p>In a site swarm the parts (the bulk of a delta) cross the WAN once per site, as objects do: each part has one
- * owner among the live peers mirroring the distribution and this node (rendezvous over the part's path). This
- * node fetches its own parts from the seeder first and installs each at once, so that peers can take it (a peer's
- * request for a part still on its way here is held: {@link SitePeers#filesStarted}); then it takes the others' parts
+ * owner among the live peers mirroring the distribution and this node (rendezvous over the part's path), or, when
+ * peers have already published one of the summary's commits (and so hold its deltas), among those peers only. This
+ * node fetches its own parts from the seeder first and installs each at once, so that peers live now or joining
+ * later can take it (a peer's request for a part still on its way here is held: {@link SitePeers#filesStarted});
+ * then it takes the others' parts
  * from their owners over the LAN, waiting (up to {@code LanLimits.ownerStall}) for an owner that has not got its
  * part yet, and falls back to the seeder when the owner leaves, stalls or sends a part that fails verification (that
  * peer is dropped and quarantined). Superblocks and indexes (small, and the index is trusted only from the seeder)
@@ -168,10 +170,19 @@ final class DeltaFetcher {
      */
     private int fetchParts(List<Wanted> wanted, ObjectStore.Staging staging, List<Path> temps) throws IOException {
         List<PeerSession> live = peers == null || wanted.isEmpty() ? List.of() : openMirroring();
+        // peers that published one of the summary's commits have its deltas installed (deltas are replicated
+        // before a summary is published): everything comes from them, nothing of it over the WAN again
+        List<PeerSession> holders = new ArrayList<>();
+        for (PeerSession s : live) {
+            String pid = s.remote().nodeId();
+            if (targets.stream().anyMatch(c -> peers.holdsComplete(pid, distribution, c))) {
+                holders.add(s);
+            }
+        }
         List<Wanted> own = new ArrayList<>();
         Map<Wanted, PeerSession> theirs = new LinkedHashMap<>();
         for (Wanted w : wanted) {
-            PeerSession owner = owner(w.path(), live);
+            PeerSession owner = holders.isEmpty() ? owner(w.path(), live, true) : owner(w.path(), holders, false);
             if (owner == null) {
                 own.add(w);
             } else {
@@ -179,7 +190,7 @@ final class DeltaFetcher {
             }
         }
         int files = 0;
-        if (!theirs.isEmpty() || !live.isEmpty()) {
+        if (peers != null) { // installed one by one, and marked on their way, for peers live now or joining later
             List<String> paths = own.stream().map(Wanted::path).toList();
             peers.filesStarted(paths);
             try {
@@ -225,11 +236,15 @@ final class DeltaFetcher {
         return live;
     }
 
-    /** The part's owner by rendezvous over its path among {@code live} and this node; null when it is this node. */
-    private PeerSession owner(String path, List<PeerSession> live) {
+    /**
+     * The part's owner by rendezvous over its path among {@code live} (and this node when {@code withSelf}); null when
+     * it is this node.
+     */
+    private PeerSession owner(String path, List<PeerSession> live, boolean withSelf) {
         long h = OwnerOrder.hash(path);
-        long best = OwnerOrder.score(OwnerOrder.hash(peers == null ? "" : peers.selfId()), h);
-        String bestId = peers == null ? "" : peers.selfId();
+        long best = withSelf ? OwnerOrder.score(OwnerOrder.hash(peers == null ? "" : peers.selfId()), h)
+                : Long.MIN_VALUE;
+        String bestId = withSelf && peers != null ? peers.selfId() : "";
         PeerSession winner = null;
         for (PeerSession s : live) {
             String pid = s.remote().nodeId();

@@ -280,9 +280,7 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
 
     @Override
     public boolean workingOn(String peerId, String distribution, Checksum commit) {
-        Map<String, Set<Checksum>> w = peersWorking.get(peerId);
-        Set<Checksum> c = w == null ? null : w.get(distribution);
-        return c != null && c.contains(commit);
+        return announced(peersWorking, peerId, distribution, commit);
     }
 
     @Override
@@ -293,8 +291,14 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
 
     @Override
     public boolean holdsComplete(String peerId, String distribution, Checksum commit) {
-        Map<String, Set<Checksum>> inv = inventories.get(peerId);
-        Set<Checksum> c = inv == null ? null : inv.get(distribution);
+        return announced(inventories, peerId, distribution, commit);
+    }
+
+    /** True when {@code byPeer} (peer -> distribution -> commits, from Inventory) lists the commit for the peer. */
+    private static boolean announced(Map<String, Map<String, Set<Checksum>>> byPeer, String peerId,
+                                     String distribution, Checksum commit) {
+        Map<String, Set<Checksum>> d = byPeer.get(peerId);
+        Set<Checksum> c = d == null ? null : d.get(distribution);
         return c != null && c.contains(commit);
     }
 

@@ -169,20 +169,16 @@ final class DeltaFetcher {
      * files installed or staged.
      */
     private int fetchParts(List<Wanted> wanted, ObjectStore.Staging staging, List<Path> temps) throws IOException {
-        List<PeerSession> live = peers == null || wanted.isEmpty() ? List.of() : openMirroring();
+        List<PeerSession> live = peers == null || wanted.isEmpty() ? List.of() : peers.openMirroring(distribution);
         // peers that published one of the summary's commits have its deltas installed (deltas are replicated
         // before a summary is published): everything comes from them, nothing of it over the WAN again
-        List<PeerSession> holders = new ArrayList<>();
-        for (PeerSession s : live) {
-            String pid = s.remote().nodeId();
-            if (targets.stream().anyMatch(c -> peers.holdsComplete(pid, distribution, c))) {
-                holders.add(s);
-            }
-        }
+        List<PeerSession> holders = live.isEmpty() ? List.of() : peers.holding(live, distribution, targets);
         List<Wanted> own = new ArrayList<>();
         Map<Wanted, PeerSession> theirs = new LinkedHashMap<>();
         for (Wanted w : wanted) {
-            PeerSession owner = holders.isEmpty() ? owner(w.path(), live, true) : owner(w.path(), holders, false);
+            PeerSession owner = live.isEmpty() ? null : holders.isEmpty()
+                    ? OwnerOrder.winner(w.path(), peers.selfId(), live, true, Set.of())
+                    : OwnerOrder.winner(w.path(), peers.selfId(), holders, false, Set.of());
             if (owner == null) {
                 own.add(w);
             } else {
@@ -224,38 +220,6 @@ final class DeltaFetcher {
             files += stage(staging, w.path(), temp.orElseThrow(() -> absent(w)), temps);
         }
         return files;
-    }
-
-    private List<PeerSession> openMirroring() {
-        List<PeerSession> live = new ArrayList<>();
-        for (PeerSession s : peers.mirroring(distribution)) {
-            if (s.isOpen()) {
-                live.add(s);
-            }
-        }
-        return live;
-    }
-
-    /**
-     * The part's owner by rendezvous over its path among {@code live} (and this node when {@code withSelf}); null when
-     * it is this node.
-     */
-    private PeerSession owner(String path, List<PeerSession> live, boolean withSelf) {
-        long h = OwnerOrder.hash(path);
-        long best = withSelf ? OwnerOrder.score(OwnerOrder.hash(peers == null ? "" : peers.selfId()), h)
-                : Long.MIN_VALUE;
-        String bestId = withSelf && peers != null ? peers.selfId() : "";
-        PeerSession winner = null;
-        for (PeerSession s : live) {
-            String pid = s.remote().nodeId();
-            long sc = OwnerOrder.score(OwnerOrder.hash(pid), h);
-            if (sc > best || (sc == best && pid.compareTo(bestId) > 0)) {
-                best = sc;
-                bestId = pid;
-                winner = s;
-            }
-        }
-        return winner;
     }
 
     /**

@@ -1,6 +1,9 @@
 package dev.grove.node.replicate;
 
+import dev.grove.node.peer.PeerSession;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Rendezvous (highest random weight) hashing of object ids over peer ids: the owner of an object is the candidate
@@ -17,6 +20,32 @@ public final class OwnerOrder {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
+    }
+
+    /**
+     * The owner of {@code key} (an object id, a delta part's path): the candidate with the highest score, this node
+     * ({@code selfId}) taking part when {@code includeSelf}, candidates named in {@code skip} left out; null when it
+     * is this node or there is no candidate.
+     */
+    public static PeerSession winner(String key, String selfId, List<PeerSession> candidates, boolean includeSelf,
+                                     Set<String> skip) {
+        long keyHash = hash(key);
+        long best = includeSelf ? score(hash(selfId), keyHash) : Long.MIN_VALUE;
+        PeerSession winner = null;
+        boolean any = includeSelf;
+        for (PeerSession s : candidates) {
+            String pid = s.remote().nodeId();
+            if (skip.contains(pid)) {
+                continue;
+            }
+            long sc = score(hash(pid), keyHash);
+            if (!any || sc > best || (sc == best && winner != null && pid.compareTo(winner.remote().nodeId()) > 0)) {
+                best = sc;
+                winner = s;
+                any = true;
+            }
+        }
+        return winner;
     }
 
     /** FNV-1a 64 over the UTF-8 bytes. */

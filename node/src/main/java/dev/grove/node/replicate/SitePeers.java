@@ -47,6 +47,29 @@ public interface SitePeers {
     /** True when the peer announced (Inventory) that it holds {@code commit}'s closure completely. */
     boolean holdsComplete(String peerId, String distribution, Checksum commit);
 
+    /** {@link #mirroring} without the sessions that closed meanwhile. */
+    default List<PeerSession> openMirroring(String distribution) {
+        List<PeerSession> live = new java.util.ArrayList<>();
+        for (PeerSession s : mirroring(distribution)) {
+            if (s.isOpen()) {
+                live.add(s);
+            }
+        }
+        return live;
+    }
+
+    /** Those of {@code sessions} whose peer holds any of {@code commits} completely. */
+    default List<PeerSession> holding(List<PeerSession> sessions, String distribution, Collection<Checksum> commits) {
+        List<PeerSession> out = new java.util.ArrayList<>();
+        for (PeerSession s : sessions) {
+            String pid = s.remote().nodeId();
+            if (commits.stream().anyMatch(c -> holdsComplete(pid, distribution, c))) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
     /**
      * True when the peer announced (Inventory) that it is replicating {@code commit} now: it fetches the objects it
      * owns, however slowly (a starved or busy gateway), so a requester waits longer for it before passing it over.

@@ -96,12 +96,7 @@ final class SwarmFetcher {
                 return;
             }
             List<PeerSession> live = peers.mirroring(distribution);
-            List<PeerSession> holders = new ArrayList<>();
-            for (PeerSession s : live) {
-                if (peers.holdsComplete(s.remote().nodeId(), distribution, commit)) {
-                    holders.add(s);
-                }
-            }
+            List<PeerSession> holders = peers.holding(live, distribution, List.of(commit));
             List<ObjectId> own = new ArrayList<>();
             Map<PeerSession, List<ObjectId>> lan = new LinkedHashMap<>();
             for (ObjectId id : remaining) {
@@ -213,19 +208,8 @@ final class SwarmFetcher {
      */
     private List<ObjectId> planBatch(String distribution, Checksum commit, List<ObjectId> batch,
                                      Map<ObjectId, Set<String>> skips) {
-        List<PeerSession> live = liveMirroring(distribution);
+        List<PeerSession> live = peers.openMirroring(distribution);
         return requested(batch, notHeldByPeers(stillOwn(distribution, commit, batch, skips, live), live, skips));
-    }
-
-    /** Open sessions to the live peers mirroring {@code distribution} (may wait for the settle bound). */
-    private List<PeerSession> liveMirroring(String distribution) {
-        List<PeerSession> live = new ArrayList<>();
-        for (PeerSession s : peers.mirroring(distribution)) {
-            if (s.isOpen()) {
-                live.add(s);
-            }
-        }
-        return live;
     }
 
     /**
@@ -272,12 +256,7 @@ final class SwarmFetcher {
         if (live.isEmpty()) {
             return batch;
         }
-        List<PeerSession> holders = new ArrayList<>();
-        for (PeerSession s : live) {
-            if (peers.holdsComplete(s.remote().nodeId(), distribution, commit)) {
-                holders.add(s);
-            }
-        }
+        List<PeerSession> holders = peers.holding(live, distribution, List.of(commit));
         List<ObjectId> kept = new ArrayList<>(batch.size());
         for (ObjectId id : batch) {
             Set<String> skip = skips.getOrDefault(id, Set.of());
@@ -290,23 +269,7 @@ final class SwarmFetcher {
 
     /** The candidate with the highest score for {@code id}; null when it is this node (or no candidate). */
     PeerSession owner(ObjectId id, List<PeerSession> candidates, boolean includeSelf, Set<String> skip) {
-        long idHash = OwnerOrder.hash(id.toString());
-        long best = includeSelf ? OwnerOrder.score(OwnerOrder.hash(peers.selfId()), idHash) : Long.MIN_VALUE;
-        PeerSession winner = null;
-        boolean any = includeSelf;
-        for (PeerSession s : candidates) {
-            String pid = s.remote().nodeId();
-            if (skip.contains(pid)) {
-                continue;
-            }
-            long sc = OwnerOrder.score(OwnerOrder.hash(pid), idHash);
-            if (!any || sc > best || (sc == best && winner != null && pid.compareTo(winner.remote().nodeId()) > 0)) {
-                best = sc;
-                winner = s;
-                any = true;
-            }
-        }
-        return winner;
+        return OwnerOrder.winner(id.toString(), peers.selfId(), candidates, includeSelf, skip);
     }
 
     /**

@@ -334,9 +334,7 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
     @Override
     public void filesEnded(Collection<String> paths) {
         filesPending.removeAll(paths);
-        synchronized (landing) {
-            landing.notifyAll();
-        }
+        signalChange();
     }
 
     @Override
@@ -352,9 +350,7 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
     @Override
     public void metadataEnded(Checksum commit) {
         metadataPending.remove(commit);
-        synchronized (landing) {
-            landing.notifyAll();
-        }
+        signalChange();
     }
 
     @Override
@@ -367,9 +363,7 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
     public void wanEnded(Collection<ObjectId> ids) {
         wanRequested.removeAll(ids);
         wanPending.removeAll(ids);
-        synchronized (landing) {
-            landing.notifyAll();
-        }
+        signalChange();
     }
 
     @Override
@@ -421,6 +415,13 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
             }
         }
         return false;
+    }
+
+    /** Wakes {@link #awaitChange} waiters: what this node fetches changed, or a peer connected. */
+    private void signalChange() {
+        synchronized (landing) {
+            landing.notifyAll();
+        }
     }
 
     /**
@@ -620,8 +621,6 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
                 s.close();
             }
         }
-        synchronized (landing) {
-            landing.notifyAll();
-        }
+        signalChange();
     }
 }

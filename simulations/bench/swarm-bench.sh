@@ -7,6 +7,7 @@
 #
 # usage: simulations/bench/swarm-bench.sh [SVG_OUT]      (default SVG_OUT: $BENCH_TMP/swarm-bench.svg)
 # env:   NODES=1,3,5,10  MODES=swarm,direct  RATE_MBIT=20  RTT_MS=40  FILES=2000  LIMIT_S=900
+#        WARMUP_NODES=3 (one unmeasured swarm run first, warming the shared JVM; 0: none)
 #        BENCH_TMP=DIR (default: mktemp -d)  KEEP=1 (keep the work dir)  GROVE_BENCH_CP=classpath  HEAP=3g
 set -euo pipefail
 
@@ -28,4 +29,5 @@ java -Xmx"${HEAP:-3g}" -Dorg.slf4j.simpleLogger.defaultLogLevel="${GROVE_LOG_LEV
     -Dorg.slf4j.simpleLogger.logFile=System.err -cp "$cp" dev.grove.simulations.bench.SwarmBench \
     --work "$tmp/work" --nodes "${NODES:-1,3,5,10}" --modes "${MODES:-swarm,direct}" \
     --rate-mbit "${RATE_MBIT:-20}" --rtt-ms "${RTT_MS:-40}" --files "${FILES:-2000}" --limit-s "${LIMIT_S:-900}" \
+    --warmup-nodes "${WARMUP_NODES:-3}" \
     --svg "$svg"

@@ -63,6 +63,11 @@ public final class PeerClient implements AutoCloseable {
                 .handler(init);
     }
 
+    /** Who this side is. */
+    public PeerOptions options() {
+        return options;
+    }
+
     /**
      * Connects and completes with the open session, or fails with a {@code GroveException}: {@code IO} when the
      * peer cannot be reached, {@code UNAUTHORIZED} when TLS or the identity check refuses, {@code INVALID_ARGUMENT}

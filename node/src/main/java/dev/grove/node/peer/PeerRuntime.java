@@ -30,7 +30,14 @@ final class PeerRuntime implements AutoCloseable {
     final Class<? extends ServerChannel> serverChannel;
     final Class<? extends Channel> clientChannel;
     final ExecutorService serving;
+    /**
+     * Quick answers that never wait (summary, have-query, subscription, inventory), apart from {@link #serving}: a
+     * site peer holds object requests there until the objects land, which must not delay a peer's have-query (it
+     * plans its WAN share from the answer).
+     */
+    final ExecutorService answering;
     final ExecutorService delivery;
+    private static final int ANSWERING_THREADS = 2;
     private final PeerOptions options;
 
     PeerRuntime(PeerOptions options, String name) {
@@ -41,6 +48,7 @@ final class PeerRuntime implements AutoCloseable {
         serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         clientChannel = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
         serving = Executors.newFixedThreadPool(options.blockingThreads(), new DefaultThreadFactory(name + "-serve", true));
+        answering = Executors.newFixedThreadPool(ANSWERING_THREADS, new DefaultThreadFactory(name + "-answer", true));
         delivery = Executors.newFixedThreadPool(options.blockingThreads(),
                 new DefaultThreadFactory(name + "-deliver", true));
     }
@@ -50,6 +58,7 @@ final class PeerRuntime implements AutoCloseable {
         long ms = options.shutdownTimeout().toMillis();
         group.shutdownGracefully(0, ms, TimeUnit.MILLISECONDS);
         serving.shutdownNow();
+        answering.shutdownNow();
         delivery.shutdown();
         try {
             if (!group.awaitTermination(ms, TimeUnit.MILLISECONDS)) {
@@ -59,6 +68,7 @@ final class PeerRuntime implements AutoCloseable {
                 delivery.shutdownNow();
             }
             serving.awaitTermination(ms, TimeUnit.MILLISECONDS);
+            answering.awaitTermination(ms, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -420,7 +420,7 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
         } else if (m instanceof PeerMessage.Error e) {
             error(e);
         } else if (m instanceof PeerMessage.GetSummary g) {
-            serve(g.requestId(), () -> {
+            answer(g.requestId(), () -> {
                 Optional<PeerMessage.Summary> s = handler.summary(from, g.distribution());
                 if (s.isPresent() && g.ifNoneMatch().isPresent()
                         && java.security.MessageDigest.isEqual(g.ifNoneMatch().get(), s.get().digest())) {
@@ -493,7 +493,7 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
                 }
             });
         } else if (m instanceof PeerMessage.HaveQuery q) {
-            serve(q.requestId(), () -> {
+            answer(q.requestId(), () -> {
                 boolean[] present = handler.have(from, q.objects());
                 if (present.length != q.objects().size()) {
                     throw new GroveException(ErrorCode.INTERNAL, "have(): " + present.length + " answers for "
@@ -502,14 +502,14 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
                 write(PeerMessage.HaveReply.of(q.requestId(), present));
             });
         } else if (m instanceof PeerMessage.Subscribe s) {
-            serve(0, () -> {
+            answer(0, () -> {
                 closeQuietly(servedSubscription);
                 servedSubscription = handler.subscribe(from, s.distributions(), summary -> write(
                         new PeerMessage.Summary(0, summary.distribution(), summary.summary(), summary.summarySig(),
                                 summary.generation())));
             });
         } else if (m instanceof PeerMessage.Inventory i) {
-            serve(0, () -> handler.inventory(from, i));
+            answer(0, () -> handler.inventory(from, i));
         } else if (m instanceof PeerMessage.Ping p) {
             write(new PeerMessage.Pong(p.nonce()));
         } else if (m instanceof PeerMessage.Pong p) {
@@ -703,9 +703,19 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
         void run() throws IOException;
     }
 
+    /** Runs a request that may stream or wait (objects, files, metadata) on the serving pool. */
     private void serve(long requestId, Work work) {
+        run(runtime.serving, requestId, work);
+    }
+
+    /** Runs a request whose answer is quick and never waits on the answering pool (see PeerRuntime). */
+    private void answer(long requestId, Work work) {
+        run(runtime.answering, requestId, work);
+    }
+
+    private void run(java.util.concurrent.Executor pool, long requestId, Work work) {
         try {
-            runtime.serving.execute(() -> {
+            pool.execute(() -> {
                 try {
                     work.run();
                 } catch (GroveException e) {

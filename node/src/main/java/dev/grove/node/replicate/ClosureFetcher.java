@@ -69,6 +69,8 @@ final class ClosureFetcher {
     private final ReplicationOptions options;
     private final String distribution;
     private final SitePeers peers; // null: no site swarm, everything from the seeder
+    /** This node's metadata request for the commit is still being answered (its site peers wait for it). */
+    private volatile boolean metadataArriving;
     /** Mean object size assumed for the first content requests: the seeder's hint when it gave one. */
     private long firstGuessObjectBytes = FIRST_GUESS_OBJECT_BYTES;
 
@@ -109,14 +111,32 @@ final class ClosureFetcher {
                 metadataFromPeer(owner.get(), commit);
             }
         }
+        // the commitmeta from the seeder: asked for now and awaited at the end when the commit is here (a site peer
+        // sent it), so its WAN round trip (behind whatever the site's link has queued) is off the critical path
+        PendingBatch commitMeta = null;
         if (!metaFetched) {
-            List<ObjectId> first = new ArrayList<>();
-            if (!store.has(commitId)) {
-                first.add(commitId);
+            if (store.has(commitId)) {
+                commitMeta = startBatch(List.of(metaId));
+            } else {
+                fetchBatch(List.of(commitId, metaId), Set.of(metaId));
             }
-            first.add(metaId);
-            fetchBatch(first, Set.of(metaId));
         }
+        try {
+            fetchClosure(commit, commitId);
+        } finally {
+            if (commitMeta != null) {
+                commitMeta.await(Set.of(metaId));
+            }
+        }
+        if (!store.isComplete(commit)) {
+            List<ObjectId> missing = store.missing(commit);
+            throw new MissingObjectException(missing.isEmpty() ? commit.toString() : missing.get(0).toString(),
+                    "closure of " + commit + " still lacks " + missing.size() + " object(s) after fetching");
+        }
+    }
+
+    /** The dirtrees, dirmetas and content of a commit that is stored, level by level; what is stored is skipped. */
+    private void fetchClosure(Checksum commit, ObjectId commitId) {
         if (store.isComplete(commit)) {
             return;
         }
@@ -152,11 +172,6 @@ final class ClosureFetcher {
             level = next;
         }
         withSite(commit, absent(content), this::fetchPipelined);
-        if (!store.isComplete(commit)) {
-            List<ObjectId> missing = store.missing(commit);
-            throw new MissingObjectException(missing.isEmpty() ? commit.toString() : missing.get(0).toString(),
-                    "closure of " + commit + " still lacks " + missing.size() + " object(s) after fetching");
-        }
     }
 
     /**
@@ -228,20 +243,28 @@ final class ClosureFetcher {
         // it while it is alone), and is marked as asked of the seeder: the peers fetch their own shares (a peer that
         // joins meanwhile too) and take what is on its way here from this node over the LAN (their have-queries
         // count it as held); peers asking this node for the metadata wait until it is stored
+        // count it as held); peers asking this node for the metadata wait until it is stored. While the answer still
+        // arrives, no peer can plan: this node then asks for everything no peer holds, with a lone node's budget
+        // (at most pipelineDepth requests: the link is busy from the first dirtree on, not from the peers' plans)
         java.util.function.UnaryOperator<List<ObjectId>> keep = batch -> batch;
         List<ObjectId> overWan = new ArrayList<>();
         if (peers != null) {
             SwarmFetcher swarm = new SwarmFetcher(peers, store, partialDir, status, progress);
             keep = batch -> {
-                List<ObjectId> own = swarm.ownedHere(distribution, commit, batch);
+                List<ObjectId> own = metadataArriving ? swarm.unheldHere(distribution, batch)
+                        : swarm.ownedHere(distribution, commit, batch);
                 overWan.addAll(own);
                 return own;
             };
             peers.metadataStarted(commit);
         }
         ContentFeed feed = new ContentFeed();
+        metadataArriving = true;
         CompletableFuture<PeerMessage.MetadataEnd> answer = session.wantMetadata(commit, have, feed.tee(r));
-        answer.whenComplete((v, e) -> feed.close());
+        answer.whenComplete((v, e) -> {
+            metadataArriving = false;
+            feed.close();
+        });
         // the metadata is committed as soon as its answer has ended, while the content still streams
         CompletableFuture<Void> committed = answer.handle((v, e) -> null).thenCompose(x -> r.finishAsync());
         if (peers != null) {
@@ -419,6 +442,33 @@ final class ClosureFetcher {
         return out;
     }
 
+    /** A request sent and not awaited yet ({@link #startBatch}). */
+    private final class PendingBatch {
+        private final CompletableFuture<Void> done;
+        private final StoreReceiver receiver;
+
+        PendingBatch(CompletableFuture<Void> done, StoreReceiver receiver) {
+            this.done = done;
+            this.receiver = receiver;
+        }
+
+        /** As {@link #fetchBatch}, from the wait on. */
+        void await(Set<ObjectId> optional) {
+            try {
+                ClosureFetcher.this.await(done);
+            } finally {
+                finish(receiver);
+            }
+            check(receiver, optional);
+        }
+    }
+
+    /** Sends one request for objects that are optional (not counted as planned); {@link PendingBatch#await} it. */
+    private PendingBatch startBatch(List<ObjectId> ids) {
+        StoreReceiver r = receiver();
+        return new PendingBatch(session.want(refs(ids), r), r);
+    }
+
     /** One request; rejected objects asked once more from 0; NotFound fatal unless {@code optional}. */
     private void fetchBatch(List<ObjectId> ids, Set<ObjectId> optional) {
         if (ids.isEmpty()) {
@@ -544,10 +594,24 @@ final class ClosureFetcher {
                 .MAX_OBJECTS_PER_REQUEST), Math.max(MIN_BATCH_OBJECTS, objects));
     }
 
-    /** The bytes one content request may carry: its share of {@code maxInFlightBytes}. */
+    /**
+     * The bytes one content request may carry: its share of {@code maxInFlightBytes}; in a site swarm, divided among
+     * this node and its live peers mirroring the distribution (at least {@link #MIN_SITE_REQUEST_BYTES}), as they
+     * fetch their shares over the same site uplink: the site keeps about {@code maxInFlightBytes} asked and not
+     * received in all. Each node asking for the whole of it queued N times the link's worth at the seeder: a request
+     * then took seconds to arrive, its objects reached the peers only once it had ended (fetch-through is per
+     * committed request), and the WAN ended with N full pipelines still to cross the LAN (a ten-node tail of 2-4 s).
+     */
     private long requestBudget() {
-        return options.maxInFlightBytes() / options.pipelineDepth();
+        long budget = options.maxInFlightBytes() / options.pipelineDepth();
+        if (peers != null && !metadataArriving) {
+            budget = Math.max(MIN_SITE_REQUEST_BYTES, budget / (1 + peers.openMirroring(distribution).size()));
+        }
+        return budget;
     }
+
+    /** The least a swarm node's content request carries however many peers share the uplink. */
+    static final long MIN_SITE_REQUEST_BYTES = 128 << 10;
 
     /** Mean size of the objects received most recently (or the first guess until there are enough). */
     private long meanObjectBytes(List<StoreReceiver> receivers) {

@@ -96,8 +96,10 @@ public final class Replicator implements AutoCloseable {
         this.options = Objects.requireNonNull(options, "options");
         this.onPublished = Objects.requireNonNull(onPublished, "onPublished");
         this.partialDir = store.repoDir().resolve("tmp").resolve("partial");
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "grove-replicate-link"));
-        this.worker = Executors.newSingleThreadExecutor(r -> thread(r, "grove-replicate"));
+        // named after the node: simulations run many nodes in one JVM, and their log lines must tell them apart
+        String node = client.options().nodeId() == null ? "" : "-" + client.options().nodeId();
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "grove-replicate-link" + node));
+        this.worker = Executors.newSingleThreadExecutor(r -> thread(r, "grove-replicate" + node));
     }
 
     private static Thread thread(Runnable r, String name) {
@@ -346,7 +348,7 @@ public final class Replicator implements AutoCloseable {
                 } catch (IOException e) {
                     throw new GroveException(ErrorCode.IO, "static deltas: " + e.getMessage(), e);
                 }
-            }, r -> thread(r, "grove-replicate-deltas").start());
+            }, r -> thread(r, Thread.currentThread().getName() + "-deltas").start());
             deltaRuns.put(d, new DeltaRun(deltaFetcher, deltas));
             for (Checksum c : new java.util.LinkedHashSet<>(refs.values())) {
                 closures.fetch(c);

@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  *          others     --> want from the owner, batches of batchObjects, inflightPerPeer per peer
  *   outcome per object from an owner:
  *          stored                       done
- *          NotFound                     asked again next round; passed over after ownerStall (5x that while
- *                                       the owner announces it is replicating the commit)
+ *          NotFound                     asked again on the same lane after a pause, not after the round (the
+ *                                       owner had not begun its share yet); passed over after ownerStall (5x
+ *                                       that while the owner announces it is replicating the commit)
  *          session failed / timed out   owner passed over for those objects
  *          failed verification          peer dropped and quarantined (SitePeers.badObject), passed over
  *   a round that stores nothing waits a moment; a candidate list that only has self ends at the WAN
@@ -60,6 +61,8 @@ final class SwarmFetcher {
      * object then crossing the WAN twice.
      */
     static final int WORKING_STALL_FACTOR = 5;
+    /** How long into a round a lane keeps asking an owner again for what it answered NotFound. */
+    static final long LANE_RETRY_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(5);
     private final SitePeers peers;
     private final ObjectStore store;
     private final Path partialDir;
@@ -111,8 +114,8 @@ final class SwarmFetcher {
                     lan.computeIfAbsent(owner, k -> new ArrayList<>()).add(id);
                 }
             }
-            if (!own.isEmpty() && !live.isEmpty()) {
-                takeFromHolders(own, live, passedOver, lan);
+            if (!live.isEmpty()) {
+                rehome(own, lan, live, passedOver);
             }
             if (own.isEmpty()) {
                 LOG.debug("{}: {} object(s), all from {} peer(s)", distribution, remaining.size(), lan.size());
@@ -139,7 +142,7 @@ final class SwarmFetcher {
                         peers.wanEnded(own);
                     }
                 }, r -> {
-                    Thread t = new Thread(r, "grove-replicate-wan");
+                    Thread t = new Thread(r, Thread.currentThread().getName() + "-wan");
                     t.setDaemon(true);
                     t.start();
                 });
@@ -156,34 +159,91 @@ final class SwarmFetcher {
     }
 
     /**
+     * Asks every live peer which of the planned objects it holds or has on its way (one have-query each, bounded by
+     * the LAN request timeout; a peer that does not answer in time counts as holding nothing) and moves each object
+     * whose planned source does not to a peer that does: this node's WAN share to a peer that fetched it before this
+     * node joined (or before the plan changed), and an owner's object to the peer that fetches it instead (the node
+     * fetching the commit's metadata asks for what it sees while its peers cannot plan yet; an owner whose batch a
+     * peer's have-query emptied does not fetch it). Asking the planned owner would get NotFound until it took the
+     * object from that peer itself, in its next round.
+     */
+    private void rehome(List<ObjectId> own, Map<PeerSession, List<ObjectId>> lan, List<PeerSession> live,
+                        Map<ObjectId, Set<String>> passedOver) {
+        List<ObjectId> all = new ArrayList<>(own);
+        lan.values().forEach(all::addAll);
+        Map<PeerSession, Set<ObjectId>> held = haves(all, live);
+        if (held.isEmpty()) {
+            return;
+        }
+        Map<PeerSession, List<ObjectId>> moved = new LinkedHashMap<>();
+        List<ObjectId> keptOwn = new ArrayList<>(own.size());
+        for (ObjectId id : own) {
+            PeerSession h = holder(id, held, null, passedOver);
+            if (h == null) {
+                keptOwn.add(id);
+            } else {
+                moved.computeIfAbsent(h, k -> new ArrayList<>()).add(id);
+            }
+        }
+        for (Map.Entry<PeerSession, List<ObjectId>> e : lan.entrySet()) {
+            Set<ObjectId> ownerHas = held.getOrDefault(e.getKey(), Set.of());
+            for (ObjectId id : e.getValue()) {
+                PeerSession h = ownerHas.contains(id) ? e.getKey() : holder(id, held, e.getKey(), passedOver);
+                moved.computeIfAbsent(h == null ? e.getKey() : h, k -> new ArrayList<>()).add(id);
+            }
+        }
+        own.clear();
+        own.addAll(keptOwn);
+        lan.clear();
+        lan.putAll(moved);
+    }
+
+    /** A peer other than {@code not} that holds {@code id} (or has it on its way) and is not passed over for it. */
+    private static PeerSession holder(ObjectId id, Map<PeerSession, Set<ObjectId>> held, PeerSession not,
+                                      Map<ObjectId, Set<String>> passedOver) {
+        Set<String> skip = passedOver.getOrDefault(id, Set.of());
+        for (Map.Entry<PeerSession, Set<ObjectId>> e : held.entrySet()) {
+            if (e.getKey() != not && e.getValue().contains(id) && !skip.contains(e.getKey().remote().nodeId())) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    /** Per live peer that answered in time, which of {@code ids} it holds or has on its way. */
+    private Map<PeerSession, Set<ObjectId>> haves(List<ObjectId> ids, List<PeerSession> live) {
+        Map<PeerSession, CompletableFuture<Set<ObjectId>>> asked = new LinkedHashMap<>();
+        for (PeerSession s : live) {
+            if (s.isOpen() && !ids.isEmpty()) {
+                asked.put(s, s.have(ids).orTimeout(peers.limits().requestTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS));
+            }
+        }
+        Map<PeerSession, Set<ObjectId>> out = new LinkedHashMap<>();
+        for (Map.Entry<PeerSession, CompletableFuture<Set<ObjectId>>> e : asked.entrySet()) {
+            try {
+                out.put(e.getKey(), e.getValue().join());
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException ex) {
+                LOG.debug("peer {}: have-query failed: {}", e.getKey().remote().nodeId(), ex.toString());
+            }
+        }
+        return out;
+    }
+
+    /**
      * Moves the objects of this node's WAN share that a live peer already holds (it fetched them before this node
      * joined, or before the plan changed) to the LAN plan, from that peer: one have-query per peer, bounded by the
      * LAN request timeout; a peer that does not answer in time is simply not asked for anything.
      */
     private void takeFromHolders(List<ObjectId> own, List<PeerSession> live, Map<ObjectId, Set<String>> passedOver,
                                  Map<PeerSession, List<ObjectId>> lan) {
-        Map<PeerSession, CompletableFuture<Set<ObjectId>>> asked = new LinkedHashMap<>();
-        for (PeerSession s : live) {
-            if (s.isOpen()) {
-                asked.put(s, s.have(own).orTimeout(peers.limits().requestTimeout().toMillis(),
-                        TimeUnit.MILLISECONDS));
-            }
-        }
+        Map<PeerSession, Set<ObjectId>> held = haves(own, live);
         Set<ObjectId> moved = new HashSet<>();
-        for (Map.Entry<PeerSession, CompletableFuture<Set<ObjectId>>> e : asked.entrySet()) {
-            Set<ObjectId> held;
-            try {
-                held = e.getValue().join();
-            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException ex) {
-                LOG.debug("peer {}: have-query failed: {}", e.getKey().remote().nodeId(), ex.toString());
-                continue;
-            }
-            String pid = e.getKey().remote().nodeId();
-            for (ObjectId id : held) {
-                if (!moved.contains(id) && !passedOver.getOrDefault(id, Set.of()).contains(pid)) {
-                    moved.add(id);
-                    lan.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(id);
-                }
+        for (ObjectId id : own) {
+            PeerSession h = holder(id, held, null, passedOver);
+            if (h != null) {
+                moved.add(id);
+                lan.computeIfAbsent(h, k -> new ArrayList<>()).add(id);
             }
         }
         if (!moved.isEmpty()) {
@@ -199,6 +259,16 @@ final class SwarmFetcher {
      */
     List<ObjectId> ownedHere(String distribution, Checksum commit, List<ObjectId> batch) {
         return planBatch(distribution, commit, batch, Map.of());
+    }
+
+    /**
+     * Of {@code batch}, what no live peer holds or has on its way, marked as asked of the seeder: what the node that
+     * fetches a commit's metadata for the site asks for while that metadata still arrives (its peers wait for it and
+     * cannot plan their shares yet, so it keeps the link busy for them; they take from it over the LAN what it
+     * fetched, their have-queries counting it as held). Thread-safe, like {@link #ownedHere}.
+     */
+    List<ObjectId> unheldHere(String distribution, List<ObjectId> batch) {
+        return requested(batch, notHeldByPeers(batch, peers.openMirroring(distribution), Map.of()));
     }
 
     /**
@@ -273,9 +343,12 @@ final class SwarmFetcher {
     }
 
     /**
-     * One round of LAN requests; true when anything was stored. An owner that keeps answering NotFound is passed
-     * over after {@code stallNanos}, or {@link #WORKING_STALL_FACTOR} times that while it announces that it is
-     * replicating {@code commit} (it will fetch its share, only late: a busy or starved gateway).
+     * One round of LAN requests; true when anything was stored. Each owner gets {@code inflightPerPeer} lanes, each
+     * sending its batches one after another; what an owner answers NotFound (it has not begun its share yet: it
+     * learned of the commit later, or is still planning) is asked of it again on the same lane after a short pause,
+     * not after the whole round (which lasts until the slowest owner's last object has arrived), until it is stored
+     * or the owner is passed over: after {@code stallNanos}, or {@link #WORKING_STALL_FACTOR} times that while it
+     * announces that it is replicating {@code commit} (it will fetch its share, only late: a busy or starved gateway).
      */
     private boolean lanRound(String distribution, Checksum commit, Map<PeerSession, List<ObjectId>> lan,
                              Map<ObjectId, Set<String>> passedOver, Map<String, Long> notFoundSince,
@@ -285,7 +358,9 @@ final class SwarmFetcher {
         }
         SitePeers.LanLimits limits = peers.limits();
         List<CompletableFuture<Void>> lanes = new ArrayList<>();
-        List<Batch> batches = new ArrayList<>();
+        List<Batch> batches = java.util.Collections.synchronizedList(new ArrayList<>());
+        Map<String, Long> since = new java.util.concurrent.ConcurrentHashMap<>(notFoundSince);
+        Retry retry = new Retry(distribution, commit, stallNanos, since, batches);
         for (Map.Entry<PeerSession, List<ObjectId>> e : lan.entrySet()) {
             PeerSession s = e.getKey();
             List<ObjectId> ids = e.getValue();
@@ -303,13 +378,19 @@ final class SwarmFetcher {
                 CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
                 for (int i = lane; i < mine.size(); i += limits.inflightPerPeer()) {
                     Batch b = mine.get(i);
-                    chain = chain.thenCompose(v -> b.send(bad, limits));
+                    chain = chain.thenCompose(v -> retry.send(b, bad, limits));
                 }
                 lanes.add(chain);
             }
         }
         CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
-        for (Batch b : batches) {
+        notFoundSince.putAll(since);
+        List<Batch> sent;
+        synchronized (batches) {
+            sent = List.copyOf(batches);
+        }
+        Set<ObjectId> gotAll = new HashSet<>();
+        for (Batch b : sent) {
             try {
                 b.committed.join(); // what each batch staged is visible before it counts as stored
             } catch (java.util.concurrent.CompletionException e) {
@@ -319,14 +400,13 @@ final class SwarmFetcher {
                     b.failure = e.getCause() == null ? e : e.getCause();
                 }
             }
+            gotAll.addAll(b.receiver.stored());
         }
-        boolean stored = false;
+        boolean stored = !gotAll.isEmpty();
         long now = System.nanoTime();
         Set<PeerSession> reported = new HashSet<>();
-        for (Batch b : batches) {
+        for (Batch b : sent) {
             String pid = b.session.remote().nodeId();
-            Set<ObjectId> got = b.receiver.stored();
-            stored |= !got.isEmpty();
             Set<ObjectId> rejected = b.receiver.rejected();
             if (!rejected.isEmpty() && reported.add(b.session)) {
                 ObjectId first = rejected.iterator().next();
@@ -339,16 +419,15 @@ final class SwarmFetcher {
             }
             Set<ObjectId> notFound = b.receiver.notFound();
             for (ObjectId id : b.ids) {
-                if (got.contains(id)) {
-                    continue;
+                if (gotAll.contains(id) || b.retried.contains(id)) {
+                    continue; // stored, or asked again by a later batch of the lane (that one counts)
                 }
                 if (failed) {
                     passedOver.computeIfAbsent(id, k -> new HashSet<>()).add(pid);
                 } else if (notFound.contains(id)) {
-                    long since = notFoundSince.computeIfAbsent(pid + "/" + id, k -> now);
-                    long bound = peers.workingOn(pid, distribution, commit) ? stallNanos * WORKING_STALL_FACTOR
-                            : stallNanos;
-                    if (now - since > bound) {
+                    long first = notFoundSince.computeIfAbsent(pid + "/" + id, k -> now);
+                    long bound = retry.bound(pid);
+                    if (now - first > bound) {
                         LOG.warn("peer {}: still lacks {} after {}; asking the next owner", pid, id,
                                 java.time.Duration.ofNanos(bound));
                         passedOver.computeIfAbsent(id, k -> new HashSet<>()).add(pid);
@@ -359,12 +438,79 @@ final class SwarmFetcher {
         return stored;
     }
 
+    /**
+     * Sends a lane's batch and, while the owner answers NotFound for some of it within its stall bound, asks it for
+     * those again after {@link #PAUSE_NANOS}. Thread-safe: runs on the sessions' delivery threads.
+     */
+    private final class Retry {
+        private final String distribution;
+        private final Checksum commit;
+        private final long stallNanos;
+        private final Map<String, Long> since;
+        private final List<Batch> batches;
+        private final java.util.concurrent.Executor paused =
+                CompletableFuture.delayedExecutor(PAUSE_NANOS, TimeUnit.NANOSECONDS);
+        private final long startNanos = System.nanoTime();
+
+        Retry(String distribution, Checksum commit, long stallNanos, Map<String, Long> since, List<Batch> batches) {
+            this.distribution = distribution;
+            this.commit = commit;
+            this.stallNanos = stallNanos;
+            this.since = since;
+            this.batches = batches;
+        }
+
+        long bound(String pid) {
+            return peers.workingOn(pid, distribution, commit) ? stallNanos * WORKING_STALL_FACTOR : stallNanos;
+        }
+
+        CompletableFuture<Void> send(Batch b, AtomicBoolean bad, SitePeers.LanLimits limits) {
+            return b.send(bad, limits).thenCompose(v -> {
+                List<ObjectId> again = again(b, bad);
+                if (again.isEmpty()) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                b.retried = Set.copyOf(again);
+                Batch next = new Batch(b.session, again, new StoreReceiver(store, partialDir, status, progress,
+                        true));
+                batches.add(next);
+                return CompletableFuture.runAsync(() -> { }, paused).thenCompose(x -> send(next, bad, limits));
+            });
+        }
+
+        /**
+         * What {@code b}'s owner answered NotFound and is still within its stall bound, while the round is younger
+         * than {@link #LANE_RETRY_WINDOW_NANOS}: asked of it again. After that the lane ends and the next round plans
+         * again (an owner that lacks an object for longer may be waiting for its own next round to take it from
+         * another peer, which must not wait for this one).
+         */
+        private List<ObjectId> again(Batch b, AtomicBoolean bad) {
+            Set<ObjectId> notFound = b.receiver.notFound();
+            if (notFound.isEmpty() || bad.get() || b.failure != null || !b.receiver.rejected().isEmpty()
+                    || !b.session.isOpen() || System.nanoTime() - startNanos > LANE_RETRY_WINDOW_NANOS) {
+                return List.of();
+            }
+            String pid = b.session.remote().nodeId();
+            long now = System.nanoTime();
+            long bound = bound(pid);
+            List<ObjectId> again = new ArrayList<>();
+            for (ObjectId id : b.ids) {
+                if (notFound.contains(id) && now - since.computeIfAbsent(pid + "/" + id, k -> now) <= bound) {
+                    again.add(id);
+                }
+            }
+            return again;
+        }
+    }
+
     /** One want request to an owner. */
     private final class Batch {
         final PeerSession session;
         final List<ObjectId> ids;
         final StoreReceiver receiver;
         volatile Throwable failure;
+        /** Of its NotFound objects, those a later batch of the same lane asked again. */
+        volatile Set<ObjectId> retried = Set.of();
         /** Completes when what the request staged is committed (or was never sent). */
         volatile CompletableFuture<Void> committed = CompletableFuture.completedFuture(null);
 

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -39,8 +38,25 @@ final class Durability {
     private static final int THREADS = 16;
     /** From this many files on, {@code auto} uses syncfs. */
     static final int SYNCFS_FROM = 256;
-    /** Below this many paths the pool is not worth starting. */
+    /** Below this many paths the pool is not worth using. */
     private static final int SERIAL_BELOW = 4;
+    /**
+     * One pool for every caller (the store's commits run concurrently: every request a node receives commits its own
+     * staging), its threads stopping after a few idle seconds. A pool per call started and stopped up to 16 threads
+     * per commit: ten swarm nodes in one JVM spent their last seconds of a release in thread creation.
+     */
+    private static final ExecutorService POOL;
+
+    static {
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(THREADS, THREADS,
+                5, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "grove-store-sync");
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        POOL = pool;
+    }
 
     private Durability() {
     }
@@ -88,15 +104,10 @@ final class Durability {
             }
             return;
         }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(THREADS, paths.size()), r -> {
-            Thread t = new Thread(r, "grove-store-sync");
-            t.setDaemon(true);
-            return t;
-        });
+        List<Future<?>> futures = new ArrayList<>(paths.size());
         try {
-            List<Future<?>> futures = new ArrayList<>(paths.size());
             for (Path p : paths) {
-                futures.add(pool.submit(() -> {
+                futures.add(POOL.submit(() -> {
                     force(p, dirs);
                     return null;
                 }));
@@ -118,11 +129,8 @@ final class Durability {
                 throw first;
             }
         } finally {
-            pool.shutdownNow();
-            try {
-                pool.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            for (Future<?> f : futures) {
+                f.cancel(false); // a no-op once done; what an interrupted caller left queued is not run
             }
         }
     }

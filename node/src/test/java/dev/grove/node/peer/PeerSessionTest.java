@@ -99,6 +99,54 @@ class PeerSessionTest {
         assertTrue(r.notFound.isEmpty());
     }
 
+    /**
+     * A site peer holds object requests until the objects land (a serving thread waits in {@code object()}); a
+     * peer's have-query, which it plans its WAN share from, must not queue behind them.
+     */
+    @Test
+    void haveQueryIsAnsweredWhileEveryServingThreadHoldsARequest() throws Exception {
+        ObjectId heldId = objects.get(0);
+        java.util.concurrent.CountDownLatch landed = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger holding = new java.util.concurrent.atomic.AtomicInteger();
+        StoreRequestHandler stored = new StoreRequestHandler(store);
+        PeerRequestHandler holdingHandler = new PeerRequestHandler() {
+            @Override
+            public java.util.Optional<Path> object(PeerIdentity peer, ObjectId id) {
+                holding.incrementAndGet();
+                try {
+                    landed.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return stored.object(peer, id);
+            }
+
+            @Override
+            public boolean[] have(PeerIdentity peer, List<ObjectId> ids) {
+                return stored.have(peer, ids);
+            }
+        };
+        PeerOptions serverOptions = PeerOptions.of(Role.NODE, "gw-2", "plant-7");
+        try (PeerServer holder = new PeerServer(serverOptions, holdingHandler).start()) {
+            PeerSession s = client.connect(HostPort.of("127.0.0.1", holder.boundAddress().getPort()))
+                    .get(10, TimeUnit.SECONDS);
+            List<java.util.concurrent.CompletableFuture<Void>> wants = new java.util.ArrayList<>();
+            for (int i = 0; i < serverOptions.blockingThreads() + 2; i++) {
+                wants.add(s.want(List.of(PeerMessage.ObjectRef.of(heldId)), new CollectingReceiver()));
+            }
+            org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS)
+                    .until(() -> holding.get() == serverOptions.blockingThreads());
+            Set<ObjectId> held = s.have(List.of(heldId)).get(10, TimeUnit.SECONDS);
+            assertEquals(Set.of(heldId), held);
+            assertTrue(wants.stream().noneMatch(java.util.concurrent.CompletableFuture::isDone),
+                    "the wants are still held");
+            landed.countDown();
+            for (var w : wants) {
+                w.get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     @Test
     void largeObjectResumesFromAnOffset() throws Exception {
         ObjectId large = objects.stream().filter(id -> id.type() == ObjectType.FILE)

@@ -10,7 +10,9 @@ import java.util.function.LongSupplier;
 
 /**
  * A shaped link's use over time: a counter of bytes that crossed it, sampled every half second from {@link #start}
- * until {@link #close}, so a benchmark can show where a transfer left the link idle. Not thread-safe beyond that.
+ * until {@link #close}, so a benchmark can show where a transfer left the link idle; and this JVM's CPU use over the
+ * same half seconds (% of every core of the machine), which shows when an in-process simulation of many nodes is
+ * bound by the machine's CPU rather than by the link or the protocol. Not thread-safe beyond that.
  */
 final class LinkUse implements AutoCloseable {
     private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -19,12 +21,18 @@ final class LinkUse implements AutoCloseable {
         return t;
     });
     private final List<Long> samples = new CopyOnWriteArrayList<>();
+    private final List<Long> cpuNanos = new CopyOnWriteArrayList<>();
     private final double bytesPerSecond;
+    private final com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     private LinkUse(LongSupplier bytes, double bytesPerSecond) {
         this.bytesPerSecond = bytesPerSecond;
         long before = bytes.getAsLong();
-        sampler.scheduleAtFixedRate(() -> samples.add(bytes.getAsLong() - before), 0, 500, TimeUnit.MILLISECONDS);
+        sampler.scheduleAtFixedRate(() -> {
+            samples.add(bytes.getAsLong() - before);
+            cpuNanos.add(os.getProcessCpuTime());
+        }, 0, 500, TimeUnit.MILLISECONDS);
     }
 
     /** Samples {@code bytes} (a running count) every 0.5 s against a link of {@code bytesPerSecond}. */
@@ -48,6 +56,17 @@ final class LinkUse implements AutoCloseable {
                 idle += 0.5;
             }
         }
-        return line.append("; ").append(idle).append(" s below half of it").toString();
+        line.append("; ").append(idle).append(" s below half of it; CPU use per 0.5 s (% of ")
+                .append(Runtime.getRuntime().availableProcessors()).append(" cores):");
+        double busy = 0;
+        for (int i = 1; i < cpuNanos.size(); i++) {
+            double pct = (cpuNanos.get(i) - cpuNanos.get(i - 1)) / 5e8 / Runtime.getRuntime().availableProcessors()
+                    * 100;
+            line.append(String.format(Locale.ROOT, " %.0f", pct));
+            if (pct >= 90) {
+                busy += 0.5;
+            }
+        }
+        return line.append("; ").append(busy).append(" s at 90% or more").toString();
     }
 }

@@ -63,10 +63,15 @@ import org.slf4j.LoggerFactory;
  * mode every node in session with every other) and stops when every node publishes the commit. Egress is what the
  * relay delivered from the seeder (TLS framing included) and the seeder's own count of object bytes served. Results
  * go to stdout as a Markdown table and to {@code --svg} as a plot; progress to the log. Not a test: no assertion.
+ * <p>
+ * Before the measured runs, one unmeasured swarm run of {@code --warmup-nodes} nodes (0: none) warms the JVM: all the
+ * nodes share one JVM here, so whichever run comes first would otherwise also pay for compiling the code paths (on
+ * this 2-core machine the JIT took a third of the CPU of a cold ten-node run), which a real gateway pays once after
+ * it starts, not at each release.
  *
  * <pre>
  *   java -cp CP dev.grove.simulations.bench.SwarmBench --work DIR [--nodes 1,3,5,10] [--modes swarm,direct]
- *        [--rate-mbit 20] [--rtt-ms 40] [--files 2000] [--svg FILE]
+ *        [--rate-mbit 20] [--rtt-ms 40] [--files 2000] [--warmup-nodes 3] [--svg FILE]
  * </pre>
  */
 public final class SwarmBench {
@@ -87,9 +92,11 @@ public final class SwarmBench {
     private final int rttMs;
     private final int files;
     private final Duration limit;
+    private final int warmupNodes;
 
     SwarmBench(Path work, List<Integer> counts, List<String> modes, double rateMbit, int rttMs, int files,
-               Duration limit) {
+               Duration limit, int warmupNodes) {
+        this.warmupNodes = warmupNodes;
         this.work = work;
         this.counts = List.copyOf(counts);
         this.modes = List.copyOf(modes);
@@ -108,6 +115,7 @@ public final class SwarmBench {
         int rtt = 40;
         int files = 2000;
         long limitS = 900;
+        int warmup = 3;
         for (int i = 0; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
             if (v == null) {
@@ -122,6 +130,7 @@ public final class SwarmBench {
                 case "--rtt-ms" -> rtt = Integer.parseInt(v);
                 case "--files" -> files = Integer.parseInt(v);
                 case "--limit-s" -> limitS = Long.parseLong(v);
+                case "--warmup-nodes" -> warmup = Integer.parseInt(v);
                 default -> throw new GroveException(ErrorCode.INVALID_ARGUMENT, "unknown option " + args[i]);
             }
             i++;
@@ -134,7 +143,8 @@ public final class SwarmBench {
                 throw new GroveException(ErrorCode.INVALID_ARGUMENT, "mode " + m + " (expected: swarm, direct)");
             }
         }
-        SwarmBench bench = new SwarmBench(work, counts, modes, rate, rtt, files, Duration.ofSeconds(limitS));
+        SwarmBench bench = new SwarmBench(work, counts, modes, rate, rtt, files, Duration.ofSeconds(limitS),
+                warmup);
         List<Result> results = bench.run();
         print(results, System.out);
         if (svg != null) {
@@ -152,9 +162,13 @@ public final class SwarmBench {
         LOG.info("release: {} files, commit {}", files, commit);
         List<Result> results = new ArrayList<>();
         try (RelayLoop loop = new RelayLoop(2)) {
+            if (warmupNodes > 0) {
+                LOG.info("warm-up: one unmeasured swarm run of {} nodes", warmupNodes);
+                once(loop, up, commit, warmupNodes, true, "warmup-");
+            }
             for (String mode : modes) {
                 for (int n : counts) {
-                    results.add(once(loop, up, commit, n, mode.equals("swarm")));
+                    results.add(once(loop, up, commit, n, mode.equals("swarm"), ""));
                 }
             }
         }
@@ -170,8 +184,9 @@ public final class SwarmBench {
                 new SizeBucket(128 * 1024, 1024 * 1024, 2)), 0.3, 0.05, 0.10);
     }
 
-    private Result once(RelayLoop loop, Path up, Checksum commit, int n, boolean swarm) throws Exception {
-        String mode = swarm ? "swarm" : "direct";
+    private Result once(RelayLoop loop, Path up, Checksum commit, int n, boolean swarm, String label)
+            throws Exception {
+        String mode = label + (swarm ? "swarm" : "direct");
         Path runDir = work.resolve(mode + "-" + n);
         LinkShape shape = new LinkShape((long) (rateMbit * 1e6 / 8), Duration.ofMillis(rttMs / 2), 0);
         Path seederDir = runDir.resolve("seeder");

@@ -123,10 +123,14 @@ final class ClosureFetcher {
         }
         try {
             fetchClosure(commit, commitId);
-        } finally {
+        } catch (RuntimeException e) {
             if (commitMeta != null) {
-                commitMeta.await(Set.of(metaId));
+                commitMeta.abandon(); // the closure's failure is the one to report
             }
+            throw e;
+        }
+        if (commitMeta != null) {
+            commitMeta.await(Set.of(metaId));
         }
         if (!store.isComplete(commit)) {
             List<ObjectId> missing = store.missing(commit);
@@ -450,6 +454,16 @@ final class ClosureFetcher {
         PendingBatch(CompletableFuture<Void> done, StoreReceiver receiver) {
             this.done = done;
             this.receiver = receiver;
+        }
+
+        /** Stops waiting: drops what is still to arrive, keeps what was verified. */
+        void abandon() {
+            done.cancel(false);
+            try {
+                finish(receiver);
+            } catch (GroveException e) {
+                LOG.debug("commitmeta request abandoned: {}", e.getMessage());
+            }
         }
 
         /** As {@link #fetchBatch}, from the wait on. */

@@ -173,6 +173,35 @@ class NodeReplicationTest {
         assertTrue(metrics.contains("grove_lan_bytes_out_total "), metrics);
     }
 
+    /**
+     * A node restarted after it published the seeder's latest summary reports the distribution complete once the
+     * seeder confirms it (the same summary): it used to show no target, and so "not complete", until the seeder
+     * published something newer (a churn simulation never saw such a node converge).
+     */
+    @Test
+    void aNodeRestartedUpToDateReportsItselfCompleteWithoutFetchingAgain() throws Exception {
+        Path up = Files.createDirectories(dir.resolve("up")).resolve("repo");
+        ostree(up, "init", "--mode=archive");
+        Path tree = dir.resolve("tree");
+        makeTree(tree);
+        ostree(up, "commit", "-b", REF, "-s", "v1", "--owner-uid=0", "--owner-gid=0", tree.toString());
+        String c1 = ostree(up, "rev-parse", REF).trim();
+        service.createRepository("os", "", 0);
+        completed(service.importTarball("os", tar(up, dir.resolve("v1.tar")), ImportOptions.all()));
+        service.createDistribution(DIST, "os", Optional.empty());
+        node = startNode();
+        awaitComplete(c1);
+        long serial = distribution().path("targetSerial").asLong();
+        node.close();
+        node = null;
+
+        long servedBefore = seeder.peerObjectBytesServed();
+        node = startNode();
+        awaitComplete(c1);
+        assertEquals(serial, distribution().path("targetSerial").asLong());
+        assertEquals(0, seeder.peerObjectBytesServed() - servedBefore, "nothing fetched again");
+    }
+
     @Test
     void replayedExpiredTamperedAndUnsignedSummariesAreRefusedAndTheNodeKeepsServing() throws Exception {
         Path up = Files.createDirectories(dir.resolve("up")).resolve("repo");
@@ -231,12 +260,15 @@ class NodeReplicationTest {
         assertTrue(get("/metrics").contains("grove_summaries_refused_total{reason=\"rollback\"} 1"));
     }
 
+    /** Enrolls the node (once: a restart reuses its bundle and data) and starts it. */
     private Node startNode() throws IOException {
-        Path fleetKey = Files.writeString(dir.resolve("fleet.asc"), service.publicKeyArmoured());
         Path bundle = dir.resolve("bundle");
-        new Enrollment("gw-1", "plant-7", List.of(DIST), HostPort.of("127.0.0.1", seeder.peerAddress().getPort()),
-                fleetKey, bundle, bundle, dir.resolve("node"), Duration.ofDays(30))
-                .writeBundle(FleetCa.loadOrCreate(dir.resolve("seeder").resolve("fleet"), "grove"));
+        if (!Files.exists(bundle.resolve(Enrollment.NODE_TOML))) {
+            Path fleetKey = Files.writeString(dir.resolve("fleet.asc"), service.publicKeyArmoured());
+            new Enrollment("gw-1", "plant-7", List.of(DIST), HostPort.of("127.0.0.1", seeder.peerAddress().getPort()),
+                    fleetKey, bundle, bundle, dir.resolve("node"), Duration.ofDays(30))
+                    .writeBundle(FleetCa.loadOrCreate(dir.resolve("seeder").resolve("fleet"), "grove"));
+        }
         NodeConfig config = NodeConfigLoader.load(Optional.of(bundle.resolve(Enrollment.NODE_TOML)),
                 NodeOverrides.NONE.withHttpListen(HostPort.of("127.0.0.1", 0))
                         .withPeerListen(HostPort.of("127.0.0.1", 0)));

@@ -284,7 +284,10 @@ public final class Replicator implements AutoCloseable {
         if (held.isPresent() && sameBytes(held.get().summary(), held.get().summarySig(), m)) {
             Target t = targets.get(d);
             if (t == null) {
-                return; // what we serve is what the seeder publishes
+                // what we serve is what the seeder publishes: that is the target, reached (after a restart nothing
+                // else would say so, and the distribution would show as incomplete until the next release)
+                p.target(SummaryGate.serialOf(held.get().summary()).orElse(0), commits(held.get().refs()));
+                return;
             }
         }
         Target t = targets.get(d);

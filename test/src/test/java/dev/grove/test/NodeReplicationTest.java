@@ -93,12 +93,9 @@ class NodeReplicationTest {
 
     @Test
     void nodeMirrorsTheSeederVerbatimAndAChildCommitCostsOnlyItsNewObjects() throws Exception {
-        Path up = Files.createDirectories(dir.resolve("up")).resolve("repo");
-        ostree(up, "init", "--mode=archive");
+        Path up = dir.resolve("up").resolve("repo");
         Path tree = dir.resolve("tree");
-        makeTree(tree);
-        ostree(up, "commit", "-b", REF, "-s", "v1", "--owner-uid=0", "--owner-gid=0", tree.toString());
-        String c1 = ostree(up, "rev-parse", REF).trim();
+        String c1 = firstCommit(up, tree);
         ostree(up, "static-delta", "generate", "--empty", "--to=" + c1);
         Path tar1 = tar(up, dir.resolve("v1.tar"));
         Set<String> objectsV1 = objectFiles(up);
@@ -180,12 +177,8 @@ class NodeReplicationTest {
      */
     @Test
     void aNodeRestartedUpToDateReportsItselfCompleteWithoutFetchingAgain() throws Exception {
-        Path up = Files.createDirectories(dir.resolve("up")).resolve("repo");
-        ostree(up, "init", "--mode=archive");
-        Path tree = dir.resolve("tree");
-        makeTree(tree);
-        ostree(up, "commit", "-b", REF, "-s", "v1", "--owner-uid=0", "--owner-gid=0", tree.toString());
-        String c1 = ostree(up, "rev-parse", REF).trim();
+        Path up = dir.resolve("up").resolve("repo");
+        String c1 = firstCommit(up, dir.resolve("tree"));
         service.createRepository("os", "", 0);
         completed(service.importTarball("os", tar(up, dir.resolve("v1.tar")), ImportOptions.all()));
         service.createDistribution(DIST, "os", Optional.empty());
@@ -330,6 +323,15 @@ class NodeReplicationTest {
             return s.filter(Files::isRegularFile).map(p -> repo.relativize(p).toString())
                     .collect(Collectors.toCollection(java.util.TreeSet::new));
         }
+    }
+
+    /** A new archive repo at {@code up} with {@link #makeTree} committed to {@link #REF} as v1; its checksum. */
+    private static String firstCommit(Path up, Path tree) throws IOException {
+        Files.createDirectories(up.getParent());
+        ostree(up, "init", "--mode=archive");
+        makeTree(tree);
+        ostree(up, "commit", "-b", REF, "-s", "v1", "--owner-uid=0", "--owner-gid=0", tree.toString());
+        return ostree(up, "rev-parse", REF).trim();
     }
 
     private static void makeTree(Path tree) throws IOException {

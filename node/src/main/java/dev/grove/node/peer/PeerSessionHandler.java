@@ -66,6 +66,8 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
     private final PeerRequestHandler handler;
     private final PeerSessionListener listener;
     private final SerialQueue deliveries;
+    /** Subscribe and Inventory, one at a time in arrival order (a stale inventory must not win over a newer one). */
+    private final SerialQueue announcements;
     private final AtomicLong nextRequestId = new AtomicLong(1);
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Void>> pings = new ConcurrentHashMap<>();
@@ -85,6 +87,7 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
         this.handler = handler;
         this.listener = listener;
         this.deliveries = new SerialQueue(runtime.delivery);
+        this.announcements = new SerialQueue(runtime.answering);
     }
 
     /** The channel, set before the Hello goes out (so this side's writes work during the handshake). */
@@ -502,14 +505,17 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
                 write(PeerMessage.HaveReply.of(q.requestId(), present));
             });
         } else if (m instanceof PeerMessage.Subscribe s) {
-            answer(0, () -> {
+            run(announcements, 0, () -> {
                 closeQuietly(servedSubscription);
                 servedSubscription = handler.subscribe(from, s.distributions(), summary -> write(
                         new PeerMessage.Summary(0, summary.distribution(), summary.summary(), summary.summarySig(),
                                 summary.generation())));
+                if (closed.isDone()) {
+                    closeQuietly(servedSubscription); // the session ended meanwhile: nothing would close it
+                }
             });
         } else if (m instanceof PeerMessage.Inventory i) {
-            answer(0, () -> handler.inventory(from, i));
+            run(announcements, 0, () -> handler.inventory(from, i));
         } else if (m instanceof PeerMessage.Ping p) {
             write(new PeerMessage.Pong(p.nonce()));
         } else if (m instanceof PeerMessage.Pong p) {
@@ -909,6 +915,10 @@ final class PeerSessionHandler extends ChannelInboundHandlerAdapter implements P
                 orInline(() -> runtime.serving.execute(() -> closeQuietly(sub)), () -> closeQuietly(sub));
             }
             closed.complete(null);
+            AutoCloseable late = servedSubscription; // a Subscribe that ran meanwhile (it also checks `closed`)
+            if (late != null && late != sub) {
+                orInline(() -> runtime.serving.execute(() -> closeQuietly(late)), () -> closeQuietly(late));
+            }
             listener.closed(this);
         }
         ctx.fireChannelInactive();

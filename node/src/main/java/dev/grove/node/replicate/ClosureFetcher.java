@@ -69,6 +69,8 @@ final class ClosureFetcher {
     private final ReplicationOptions options;
     private final String distribution;
     private final SitePeers peers; // null: no site swarm, everything from the seeder
+    /** The commit being fetched (the request budget is shared with the peers fetching it too). */
+    private volatile Checksum fetching;
     /** This node's metadata request for the commit is still being answered (its site peers wait for it). */
     private volatile boolean metadataArriving;
     /** Mean object size assumed for the first content requests: the seeder's hint when it gave one. */
@@ -95,6 +97,7 @@ final class ClosureFetcher {
 
     /** Makes {@code commit}'s closure complete in the store, and refreshes its commitmeta. */
     void fetch(Checksum commit) {
+        fetching = commit;
         ObjectId commitId = ObjectId.of(commit, ObjectType.COMMIT);
         ObjectId metaId = ObjectId.of(commit, ObjectType.COMMIT_META);
         // commitmeta is not content-addressed and the seeder may re-sign: always take its current one
@@ -610,16 +613,18 @@ final class ClosureFetcher {
 
     /**
      * The bytes one content request may carry: its share of {@code maxInFlightBytes}; in a site swarm, divided among
-     * this node and its live peers mirroring the distribution (at least {@link #MIN_SITE_REQUEST_BYTES}), as they
-     * fetch their shares over the same site uplink: the site keeps about {@code maxInFlightBytes} asked and not
-     * received in all. Each node asking for the whole of it queued N times the link's worth at the seeder: a request
+     * this node and the peers that announce they replicate the same commit (at least {@link #MIN_SITE_REQUEST_BYTES},
+     * never more than the configured share), as they fetch their shares over the same site uplink: the site keeps
+     * about {@code maxInFlightBytes} asked and not received in all; a node fetching alone keeps all of it. Each node asking for the whole of it queued N times the link's worth at the seeder: a request
      * then took seconds to arrive, its objects reached the peers only once it had ended (fetch-through is per
      * committed request), and the WAN ended with N full pipelines still to cross the LAN (a ten-node tail of 2-4 s).
      */
     private long requestBudget() {
         long budget = options.maxInFlightBytes() / options.pipelineDepth();
-        if (peers != null && !metadataArriving) {
-            budget = Math.max(MIN_SITE_REQUEST_BYTES, budget / (1 + peers.openMirroring(distribution).size()));
+        Checksum commit = fetching;
+        if (peers != null && !metadataArriving && commit != null) {
+            budget = Math.max(Math.min(MIN_SITE_REQUEST_BYTES, budget), budget / (1 + peers.fetching(distribution,
+                    commit)));
         }
         return budget;
     }

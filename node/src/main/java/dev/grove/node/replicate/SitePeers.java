@@ -76,6 +76,13 @@ public interface SitePeers {
      */
     boolean workingOn(String peerId, String distribution, Checksum commit);
 
+    /**
+     * How many site peers in session now announce that they replicate {@code commit} of {@code distribution} (they
+     * fetch their shares over the same uplink). Never waits (unlike {@link #mirroring}, which may wait for the
+     * directory to settle).
+     */
+    int fetching(String distribution, Checksum commit);
+
     /** This node replicates these commits of {@code distribution} now (a verified summary's targets): tell the peers. */
     void working(String distribution, Collection<Checksum> commits);
 

@@ -115,7 +115,7 @@ final class SwarmFetcher {
                 }
             }
             if (!live.isEmpty()) {
-                rehome(own, lan, live, passedOver);
+                rehome(own, lan, live, holders, passedOver);
             }
             if (own.isEmpty()) {
                 LOG.debug("{}: {} object(s), all from {} peer(s)", distribution, remaining.size(), lan.size());
@@ -168,10 +168,19 @@ final class SwarmFetcher {
      * object from that peer itself, in its next round.
      */
     private void rehome(List<ObjectId> own, Map<PeerSession, List<ObjectId>> lan, List<PeerSession> live,
-                        Map<ObjectId, Set<String>> passedOver) {
+                        List<PeerSession> holders, Map<ObjectId, Set<String>> passedOver) {
+        if (!holders.isEmpty() && own.isEmpty()) {
+            return; // every object is planned from a peer holding the commit complete: nothing to ask
+        }
         List<ObjectId> all = new ArrayList<>(own);
-        lan.values().forEach(all::addAll);
-        Map<PeerSession, Set<ObjectId>> held = haves(all, live);
+        List<PeerSession> asked = new ArrayList<>(live);
+        asked.removeAll(holders); // they hold every object of the commit: not asked, kept as planned
+        lan.forEach((owner, ids) -> {
+            if (!holders.contains(owner)) {
+                all.addAll(ids);
+            }
+        });
+        Map<PeerSession, Set<ObjectId>> held = haves(all, asked);
         if (held.isEmpty()) {
             return;
         }
@@ -187,8 +196,10 @@ final class SwarmFetcher {
         }
         for (Map.Entry<PeerSession, List<ObjectId>> e : lan.entrySet()) {
             Set<ObjectId> ownerHas = held.getOrDefault(e.getKey(), Set.of());
+            boolean ownerHolds = holders.contains(e.getKey());
             for (ObjectId id : e.getValue()) {
-                PeerSession h = ownerHas.contains(id) ? e.getKey() : holder(id, held, e.getKey(), passedOver);
+                PeerSession h = ownerHolds || ownerHas.contains(id) ? e.getKey()
+                        : holder(id, held, e.getKey(), passedOver);
                 moved.computeIfAbsent(h == null ? e.getKey() : h, k -> new ArrayList<>()).add(id);
             }
         }

@@ -284,6 +284,17 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
     }
 
     @Override
+    public int fetching(String distribution, Checksum commit) {
+        int n = 0;
+        for (PeerSession s : sessions.values()) {
+            if (s.isOpen() && workingOn(s.remote().nodeId(), distribution, commit)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
     public void working(String distribution, Collection<Checksum> commits) {
         working.put(distribution, Set.copyOf(commits));
         announce(distribution);

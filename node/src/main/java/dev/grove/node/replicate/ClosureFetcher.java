@@ -706,7 +706,8 @@ final class ClosureFetcher {
     }
 
     private StoreReceiver receiver() {
-        return new StoreReceiver(store, partialDir, status, progress);
+        StoreReceiver r = new StoreReceiver(store, partialDir, status, progress);
+        return peers == null ? r : r.onCommitted(peers::landed);
     }
 
     private List<PeerMessage.ObjectRef> refs(List<ObjectId> ids) {

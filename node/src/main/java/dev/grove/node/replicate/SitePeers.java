@@ -117,6 +117,9 @@ public interface SitePeers {
     /** The WAN fetch of these ended (stored, failed, or left to the peer that owns them now). */
     void wanEnded(Collection<ObjectId> ids);
 
+    /** Objects fetched over the WAN are now stored: the peers' requests held for them are answered at once. */
+    void landed(Collection<ObjectId> ids);
+
     /**
      * This node is fetching {@code commit}'s metadata from the seeder (it owns the commit among the site's peers): a
      * peer's metadata request for it is held until {@link #metadataEnded}, then answered from this node's store.

@@ -76,6 +76,8 @@ final class StoreReceiver implements ObjectReceiver {
     private CompletableFuture<Void> committing = CompletableFuture.completedFuture(null);
     private boolean finished;
     private final java.util.function.LongConsumer received;
+    /** Told the ids of each group of objects once committed (visible in the store); null: nobody. */
+    private volatile java.util.function.Consumer<List<ObjectId>> onCommitted;
 
     StoreReceiver(ObjectStore store, Path partialDir, ReplicationStatus status, ReplicationStatus.Progress progress) {
         this(store, partialDir, status, progress, false);
@@ -89,6 +91,15 @@ final class StoreReceiver implements ObjectReceiver {
         this.status = status;
         this.progress = progress;
         this.received = fromSitePeer ? status::lanBytes : status::wanBytes;
+    }
+
+    /**
+     * Tells {@code listener} the ids of each group of objects once it is committed (on the committing thread): a swarm
+     * node wakes the peers' requests it holds for them at once, instead of at their next look.
+     */
+    StoreReceiver onCommitted(java.util.function.Consumer<List<ObjectId>> listener) {
+        this.onCommitted = listener;
+        return this;
     }
 
     /** Where a large object's received prefix is kept. */
@@ -248,6 +259,10 @@ final class StoreReceiver implements ObjectReceiver {
         }
         for (ObjectId id : ids) {
             done(id);
+        }
+        java.util.function.Consumer<List<ObjectId>> l = onCommitted;
+        if (l != null && !ids.isEmpty()) {
+            l.accept(ids);
         }
     }
 

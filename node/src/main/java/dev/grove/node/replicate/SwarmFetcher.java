@@ -279,6 +279,11 @@ final class SwarmFetcher {
      * fetched, their have-queries counting it as held). Thread-safe, like {@link #ownedHere}.
      */
     List<ObjectId> unheldHere(String distribution, List<ObjectId> batch) {
+        // claimed before the have-queries: a second node fetching the same metadata at once (the nodes' views of who
+        // owns the commit differed for a moment) sees this claim, as this node sees its, and neither fetches what the
+        // other claimed (both drop it: its owner fetches it later). Checked first, both claimed everything: fleet-100
+        // had a site at 1.35 copies
+        peers.wanRequested(batch);
         return requested(batch, notHeldByPeers(batch, peers.openMirroring(distribution), Map.of()));
     }
 

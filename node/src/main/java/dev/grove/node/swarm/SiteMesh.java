@@ -479,15 +479,7 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
      * peer connected); false when interrupted (the interrupt is kept).
      */
     private boolean awaitChange(long millis) {
-        synchronized (landing) {
-            try {
-                landing.wait(millis);
-                return true;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
+        return awaitChangeSince(changes(), millis);
     }
 
     /** How long a held request waits for a wake-up before it looks at the store again anyway. */

@@ -249,7 +249,6 @@ final class ClosureFetcher {
         // in a site swarm, each batch keeps only what this node owns among the peers live when it is sent (all of
         // it while it is alone), and is marked as asked of the seeder: the peers fetch their own shares (a peer that
         // joins meanwhile too) and take what is on its way here from this node over the LAN (their have-queries
-        // count it as held); peers asking this node for the metadata wait until it is stored
         // count it as held); peers asking this node for the metadata wait until it is stored. While the answer still
         // arrives, no peer can plan: this node then asks for everything no peer holds, with a lone node's budget
         // (at most pipelineDepth requests: the link is busy from the first dirtree on, not from the peers' plans)
@@ -480,7 +479,7 @@ final class ClosureFetcher {
         }
     }
 
-    /** Sends one request for objects that are optional (not counted as planned); {@link PendingBatch#await} it. */
+    /** Sends one request (not counted as planned: the caller does); {@link PendingBatch#await} it. */
     private PendingBatch startBatch(List<ObjectId> ids) {
         StoreReceiver r = receiver();
         return new PendingBatch(session.want(refs(ids), r), r);
@@ -492,13 +491,7 @@ final class ClosureFetcher {
             return;
         }
         progress.planned(ids.size() - optional.size());
-        StoreReceiver r = receiver();
-        try {
-            await(session.want(refs(ids), r));
-        } finally {
-            finish(r);
-        }
-        check(r, optional);
+        startBatch(ids).await(optional);
     }
 
     /**
@@ -615,9 +608,10 @@ final class ClosureFetcher {
      * The bytes one content request may carry: its share of {@code maxInFlightBytes}; in a site swarm, divided among
      * this node and the peers that announce they replicate the same commit (at least {@link #MIN_SITE_REQUEST_BYTES},
      * never more than the configured share), as they fetch their shares over the same site uplink: the site keeps
-     * about {@code maxInFlightBytes} asked and not received in all; a node fetching alone keeps all of it. Each node asking for the whole of it queued N times the link's worth at the seeder: a request
-     * then took seconds to arrive, its objects reached the peers only once it had ended (fetch-through is per
-     * committed request), and the WAN ended with N full pipelines still to cross the LAN (a ten-node tail of 2-4 s).
+     * about {@code maxInFlightBytes} asked and not received in all; a node fetching alone keeps all of it. Each node
+     * asking for the whole of it queued N times the link's worth at the seeder: a request then took seconds to
+     * arrive, its objects reached the peers only once it had ended (fetch-through is per committed request), and the
+     * WAN ended with N full pipelines still to cross the LAN (a ten-node tail of 2-4 s).
      */
     private long requestBudget() {
         long budget = options.maxInFlightBytes() / options.pipelineDepth();

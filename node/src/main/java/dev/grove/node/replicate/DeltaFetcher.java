@@ -230,9 +230,7 @@ final class DeltaFetcher {
      */
     private Optional<Path> fromOwner(Wanted w, PeerSession owner) throws IOException {
         String pid = owner.remote().nodeId();
-        boolean working = targets.stream().anyMatch(c -> peers.workingOn(pid, distribution, c));
-        java.time.Duration stall = peers.limits().ownerStall().multipliedBy(working
-                ? SwarmFetcher.WORKING_STALL_FACTOR : 1);
+        java.time.Duration stall = peers.ownerStall(pid, distribution, targets);
         long deadline = System.nanoTime() + stall.toNanos();
         while (owner.isOpen() && !cancelled) {
             Files.deleteIfExists(partial(w.path()));

@@ -77,6 +77,23 @@ public interface SitePeers {
     boolean workingOn(String peerId, String distribution, Checksum commit);
 
     /**
+     * How many times {@code LanLimits.ownerStall} an owner that announced it is replicating the commit is waited for:
+     * fleet-100 (100 nodes on 2 cores) had owners that fetched their share 20-90 s late, passed over after 20 s, the
+     * object then crossing the WAN twice.
+     */
+    int WORKING_STALL_FACTOR = 5;
+
+    /**
+     * How long an owner that keeps answering NotFound for an object or delta part of {@code commits} is waited for
+     * before it is passed over: {@code LanLimits.ownerStall}, or {@link #WORKING_STALL_FACTOR} times that while it
+     * announces that it replicates one of them (it will fetch its share, only late).
+     */
+    default Duration ownerStall(String peerId, String distribution, Collection<Checksum> commits) {
+        boolean working = commits.stream().anyMatch(c -> workingOn(peerId, distribution, c));
+        return limits().ownerStall().multipliedBy(working ? WORKING_STALL_FACTOR : 1);
+    }
+
+    /**
      * How many site peers in session now announce that they replicate {@code commit} of {@code distribution} (they
      * fetch their shares over the same uplink). Never waits (unlike {@link #mirroring}, which may wait for the
      * directory to settle).

@@ -55,12 +55,6 @@ final class SwarmFetcher {
     private static final Logger LOG = LoggerFactory.getLogger(SwarmFetcher.class);
     private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    /**
-     * How many times {@code LanLimits.ownerStall} an owner that announced it is replicating the commit is waited for:
-     * fleet-100 (100 nodes on 2 cores) had owners that fetched their share 20-90 s late, passed over after 20 s, the
-     * object then crossing the WAN twice.
-     */
-    static final int WORKING_STALL_FACTOR = 5;
     /** How long into a round a lane keeps asking an owner again for what it answered NotFound. */
     static final long LANE_RETRY_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(5);
     private final SitePeers peers;
@@ -91,8 +85,7 @@ final class SwarmFetcher {
     void fetch(String distribution, Checksum commit, List<ObjectId> ids, Wan wan) {
         Set<ObjectId> remaining = new LinkedHashSet<>(ids);
         Map<ObjectId, Set<String>> passedOver = new HashMap<>();
-        Map<String, Long> notFoundSince = new HashMap<>();
-        long stallNanos = peers.limits().ownerStall().toNanos();
+        Map<String, Long> notFoundSince = new java.util.concurrent.ConcurrentHashMap<>(); // lanes add to it too
         while (true) {
             remaining.removeAll(store.hasAll(remaining));
             if (remaining.isEmpty()) {
@@ -147,7 +140,7 @@ final class SwarmFetcher {
                     t.start();
                 });
             }
-            boolean stored = lanRound(distribution, commit, lan, passedOver, notFoundSince, stallNanos);
+            boolean stored = lanRound(distribution, commit, lan, passedOver, notFoundSince);
             ClosureFetcher.await(wanDone, java.time.Duration.ofDays(1));
             if (!own.isEmpty()) {
                 stored = true;
@@ -185,15 +178,7 @@ final class SwarmFetcher {
             return;
         }
         Map<PeerSession, List<ObjectId>> moved = new LinkedHashMap<>();
-        List<ObjectId> keptOwn = new ArrayList<>(own.size());
-        for (ObjectId id : own) {
-            PeerSession h = holder(id, held, null, passedOver);
-            if (h == null) {
-                keptOwn.add(id);
-            } else {
-                moved.computeIfAbsent(h, k -> new ArrayList<>()).add(id);
-            }
-        }
+        moveToHolders(own, held, passedOver, moved);
         for (Map.Entry<PeerSession, List<ObjectId>> e : lan.entrySet()) {
             Set<ObjectId> ownerHas = held.getOrDefault(e.getKey(), Set.of());
             boolean ownerHolds = holders.contains(e.getKey());
@@ -203,8 +188,6 @@ final class SwarmFetcher {
                 moved.computeIfAbsent(h == null ? e.getKey() : h, k -> new ArrayList<>()).add(id);
             }
         }
-        own.clear();
-        own.addAll(keptOwn);
         lan.clear();
         lan.putAll(moved);
     }
@@ -248,18 +231,19 @@ final class SwarmFetcher {
      */
     private void takeFromHolders(List<ObjectId> own, List<PeerSession> live, Map<ObjectId, Set<String>> passedOver,
                                  Map<PeerSession, List<ObjectId>> lan) {
-        Map<PeerSession, Set<ObjectId>> held = haves(own, live);
-        Set<ObjectId> moved = new HashSet<>();
-        for (ObjectId id : own) {
+        moveToHolders(own, haves(own, live), passedOver, lan);
+    }
+
+    /** Moves each object of {@code own} that a peer of {@code held} holds (not passed over for it) to that peer. */
+    private static void moveToHolders(List<ObjectId> own, Map<PeerSession, Set<ObjectId>> held,
+                                      Map<ObjectId, Set<String>> passedOver, Map<PeerSession, List<ObjectId>> lan) {
+        own.removeIf(id -> {
             PeerSession h = holder(id, held, null, passedOver);
             if (h != null) {
-                moved.add(id);
                 lan.computeIfAbsent(h, k -> new ArrayList<>()).add(id);
             }
-        }
-        if (!moved.isEmpty()) {
-            own.removeIf(moved::contains);
-        }
+            return h != null;
+        });
     }
 
     /**
@@ -363,20 +347,18 @@ final class SwarmFetcher {
      * sending its batches one after another; what an owner answers NotFound (it has not begun its share yet: it
      * learned of the commit later, or is still planning) is asked of it again on the same lane after a short pause,
      * not after the whole round (which lasts until the slowest owner's last object has arrived), until it is stored
-     * or the owner is passed over: after {@code stallNanos}, or {@link #WORKING_STALL_FACTOR} times that while it
-     * announces that it is replicating {@code commit} (it will fetch its share, only late: a busy or starved gateway).
+     * or the owner is passed over after {@link SitePeers#ownerStall} (longer while it announces that it is
+     * replicating {@code commit}: it will fetch its share, only late, on a busy or starved gateway).
      */
     private boolean lanRound(String distribution, Checksum commit, Map<PeerSession, List<ObjectId>> lan,
-                             Map<ObjectId, Set<String>> passedOver, Map<String, Long> notFoundSince,
-                             long stallNanos) {
+                             Map<ObjectId, Set<String>> passedOver, Map<String, Long> notFoundSince) {
         if (lan.isEmpty()) {
             return false;
         }
         SitePeers.LanLimits limits = peers.limits();
         List<CompletableFuture<Void>> lanes = new ArrayList<>();
         List<Batch> batches = java.util.Collections.synchronizedList(new ArrayList<>());
-        Map<String, Long> since = new java.util.concurrent.ConcurrentHashMap<>(notFoundSince);
-        Retry retry = new Retry(distribution, commit, stallNanos, since, batches);
+        Retry retry = new Retry(distribution, commit, notFoundSince, batches);
         for (Map.Entry<PeerSession, List<ObjectId>> e : lan.entrySet()) {
             PeerSession s = e.getKey();
             List<ObjectId> ids = e.getValue();
@@ -400,7 +382,6 @@ final class SwarmFetcher {
             }
         }
         CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
-        notFoundSince.putAll(since);
         List<Batch> sent;
         synchronized (batches) {
             sent = List.copyOf(batches);
@@ -461,23 +442,21 @@ final class SwarmFetcher {
     private final class Retry {
         private final String distribution;
         private final Checksum commit;
-        private final long stallNanos;
         private final Map<String, Long> since;
         private final List<Batch> batches;
         private final java.util.concurrent.Executor paused =
                 CompletableFuture.delayedExecutor(PAUSE_NANOS, TimeUnit.NANOSECONDS);
         private final long startNanos = System.nanoTime();
 
-        Retry(String distribution, Checksum commit, long stallNanos, Map<String, Long> since, List<Batch> batches) {
+        Retry(String distribution, Checksum commit, Map<String, Long> since, List<Batch> batches) {
             this.distribution = distribution;
             this.commit = commit;
-            this.stallNanos = stallNanos;
             this.since = since;
             this.batches = batches;
         }
 
         long bound(String pid) {
-            return peers.workingOn(pid, distribution, commit) ? stallNanos * WORKING_STALL_FACTOR : stallNanos;
+            return peers.ownerStall(pid, distribution, List.of(commit)).toNanos();
         }
 
         CompletableFuture<Void> send(Batch b, AtomicBoolean bad, SitePeers.LanLimits limits) {

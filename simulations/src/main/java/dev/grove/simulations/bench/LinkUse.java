@@ -56,12 +56,12 @@ final class LinkUse implements AutoCloseable {
                 idle += 0.5;
             }
         }
-        line.append("; ").append(idle).append(" s below half of it; CPU use per 0.5 s (% of ")
-                .append(Runtime.getRuntime().availableProcessors()).append(" cores):");
+        int cores = Runtime.getRuntime().availableProcessors();
+        line.append("; ").append(idle).append(" s below half of it; CPU use per 0.5 s (% of ").append(cores)
+                .append(" cores):");
         double busy = 0;
         for (int i = 1; i < cpuNanos.size(); i++) {
-            double pct = (cpuNanos.get(i) - cpuNanos.get(i - 1)) / 5e8 / Runtime.getRuntime().availableProcessors()
-                    * 100;
+            double pct = (cpuNanos.get(i) - cpuNanos.get(i - 1)) / 5e8 / cores * 100;
             line.append(String.format(Locale.ROOT, " %.0f", pct));
             if (pct >= 90) {
                 busy += 0.5;

@@ -24,6 +24,7 @@ import dev.grove.node.replicate.ReplicationOptions;
 import dev.grove.node.replicate.ReplicationStatus;
 import dev.grove.node.replicate.Replicator;
 import dev.grove.node.replicate.SummaryGate;
+import dev.grove.node.store.DiskBudget;
 import dev.grove.node.store.RocksObjectStore;
 import dev.grove.node.swarm.SiteGuard;
 import dev.grove.node.swarm.SiteMesh;
@@ -195,6 +196,16 @@ public final class Node implements AutoCloseable {
                 sections.add(StatusSource.of("swarm", m::status));
                 metrics.add(m::appendPrometheus);
             }
+            DiskBudget budget = null;
+            if (config.limits().diskBudgetBytes() > 0) {
+                budget = new DiskBudget(store, config.limits().diskBudgetBytes(), replication.clock());
+                sections.add(StatusSource.of("store", budget::status));
+                metrics.add(budget::appendPrometheus);
+                if (!replicate) {
+                    // nothing replicates: the store only changes by an offline import, before this start
+                    budget.enforce(java.util.Set.of(), java.util.Set.of());
+                }
+            }
             InetSocketAddress bind = config.http().listen().socketAddress();
             if (bind.isUnresolved()) {
                 throw new GroveException(ErrorCode.CONFIG, "http.listen: cannot resolve " + config.http().listen());
@@ -238,6 +249,9 @@ public final class Node implements AutoCloseable {
                         config.mirror().distributions(), gate, status, replication, handler::published);
                 opened.add(replicator);
                 replicatorRef.set(replicator);
+                if (budget != null) {
+                    replicator.withDiskBudget(budget);
+                }
                 if (mesh != null) {
                     replicator.withSitePeers(mesh);
                     mesh.onSummary(replicator::offerFromPeer);

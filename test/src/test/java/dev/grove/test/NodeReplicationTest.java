@@ -195,6 +195,79 @@ class NodeReplicationTest {
         assertEquals(0, seeder.peerObjectBytesServed() - servedBefore, "nothing fetched again");
     }
 
+    /**
+     * {@code [limits] disk_budget_bytes}: a node restarted with a budget its store exceeds drops the history it holds
+     * (checked at start), and a later release that takes it over the budget again drops the release before (checked
+     * after the publish); devices still pull the served release, verifying its signature, and the store stays a repo
+     * {@code ostree fsck} accepts.
+     */
+    @Test
+    void aNodeOverItsDiskBudgetDropsHistoryAndKeepsServing() throws Exception {
+        Path up = dir.resolve("up").resolve("repo");
+        Path tree = dir.resolve("tree");
+        String c1 = firstCommit(up, tree);
+        service.createRepository("os", "", 0);
+        completed(service.importTarball("os", tar(up, dir.resolve("v1.tar")), ImportOptions.all()));
+        service.createDistribution(DIST, "os", Optional.empty());
+        node = startNode();
+        awaitComplete(c1);
+
+        String c2 = nextRelease(up, tree, "v2", 3);
+        awaitComplete(c2);
+        ObjectId large1 = fileObject(up, c1, "/usr/share/large.bin");
+        ObjectId large2 = fileObject(up, c2, "/usr/share/large.bin");
+        assertTrue(node.store().has(large1) && node.store().has(ObjectId.of(Checksum.parse(c1), ObjectType.COMMIT)),
+                "without a budget the node keeps the history it replicated");
+        long held = node.store().storedBytes();
+        long large1Bytes = Files.size(node.store().path(large1).orElseThrow());
+        node.close();
+        node = null;
+
+        // a budget the history does not fit in: collected when the node starts
+        long budget = held - large1Bytes / 2;
+        node = startNode(budget);
+        awaitComplete(c2);
+        await().atMost(WAIT).untilAsserted(() -> assertFalse(node.store().has(large1)));
+        assertFalse(node.store().has(ObjectId.of(Checksum.parse(c1), ObjectType.COMMIT)));
+        assertTrue(node.store().isComplete(Checksum.parse(c2)));
+        assertTrue(node.store().storedBytes() <= budget);
+
+        // the next release takes it over again: the release before goes after the publish
+        String c3 = nextRelease(up, tree, "v3", 4);
+        awaitComplete(c3);
+        await().atMost(WAIT).untilAsserted(() -> assertFalse(node.store().has(large2)));
+        JsonNode store = JSON.readTree(get("/status")).path("store");
+        assertEquals(budget, store.path("budgetBytes").asLong(), store.toString());
+        assertFalse(store.path("overBudget").asBoolean(), store.toString());
+        assertTrue(store.path("collections").asLong() >= 2, store.toString());
+        assertTrue(store.path("storedBytes").asLong() <= budget, store.toString());
+        assertTrue(node.store().isComplete(Checksum.parse(c3)));
+        assertEquals(List.of(), node.store().fsck());
+        OstreeCli.run(dir, "ostree", "fsck", "--repo=" + node.store().repoDir());
+        String metrics = get("/metrics");
+        assertTrue(metrics.contains("grove_store_budget_bytes " + budget + "\n"), metrics);
+        assertTrue(metrics.contains("grove_store_over_budget 0\n"), metrics);
+
+        Path client = dir.resolve("client");
+        pull(client);
+        Path out = dir.resolve("checkout3");
+        OstreeCli.run(dir, "ostree", "--repo=" + client, "checkout", "-U", REF, out.toString());
+        OstreeCli.run(dir, "diff", "-r", tree.toString(), out.toString());
+    }
+
+    /** Commits {@code tree} with usr/share/large.bin replaced (random, {@code seed}) and publishes it at the seeder. */
+    private String nextRelease(Path up, Path tree, String subject, long seed) throws IOException {
+        writeRandom(tree.resolve("usr/share/large.bin"), 3 * 1024 * 1024 + 777, seed);
+        ostree(up, "commit", "-b", REF, "-s", subject, "--owner-uid=0", "--owner-gid=0", tree.toString());
+        completed(service.importTarball("os", tar(up, dir.resolve(subject + ".tar")), ImportOptions.all()));
+        return ostree(up, "rev-parse", REF).trim();
+    }
+
+    private static ObjectId fileObject(Path repo, String commit, String path) {
+        String[] fields = ostree(repo, "ls", "-C", commit, path).trim().split("\\s+");
+        return ObjectId.of(Checksum.parse(fields[4]), ObjectType.FILE);
+    }
+
     @Test
     void replayedExpiredTamperedAndUnsignedSummariesAreRefusedAndTheNodeKeepsServing() throws Exception {
         Path up = Files.createDirectories(dir.resolve("up")).resolve("repo");
@@ -253,8 +326,12 @@ class NodeReplicationTest {
         assertTrue(get("/metrics").contains("grove_summaries_refused_total{reason=\"rollback\"} 1"));
     }
 
-    /** Enrolls the node (once: a restart reuses its bundle and data) and starts it. */
     private Node startNode() throws IOException {
+        return startNode(0);
+    }
+
+    /** Enrolls the node (once: a restart reuses its bundle and data) and starts it; {@code diskBudget} 0: none. */
+    private Node startNode(long diskBudget) throws IOException {
         Path bundle = dir.resolve("bundle");
         if (!Files.exists(bundle.resolve(Enrollment.NODE_TOML))) {
             Path fleetKey = Files.writeString(dir.resolve("fleet.asc"), service.publicKeyArmoured());
@@ -265,6 +342,10 @@ class NodeReplicationTest {
         NodeConfig config = NodeConfigLoader.load(Optional.of(bundle.resolve(Enrollment.NODE_TOML)),
                 NodeOverrides.NONE.withHttpListen(HostPort.of("127.0.0.1", 0))
                         .withPeerListen(HostPort.of("127.0.0.1", 0)));
+        NodeConfig.Limits l = config.limits();
+        config = new NodeConfig(config.dataDir(), config.nodeId(), config.site(), config.http(), config.peer(),
+                config.seeder(), config.trust(), config.mirror(), config.wan(), config.lan(), config.discovery(),
+                new NodeConfig.Limits(l.maxFrameBytes(), l.maxInFlightBytes(), diskBudget));
         return Node.start(config, ReplicationOptions.defaults().withPollInterval(Duration.ofSeconds(5))
                 .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(2)).withRandom(new Random(1)));
     }

@@ -3,11 +3,13 @@ package dev.grove.node.replicate;
 import dev.grove.node.config.HostPort;
 import dev.grove.node.peer.PeerClient;
 import dev.grove.node.peer.PeerSession;
+import dev.grove.node.store.DiskBudget;
 import dev.grove.node.store.Distribution;
 import dev.grove.node.store.ObjectStore;
 import dev.grove.protocol.error.ErrorCode;
 import dev.grove.protocol.error.GroveException;
 import dev.grove.protocol.ostree.Checksum;
+import dev.grove.protocol.ostree.DeltaName;
 import dev.grove.protocol.ostree.Summary;
 import dev.grove.protocol.wire.PeerMessage;
 import java.io.IOException;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
@@ -75,6 +78,7 @@ public final class Replicator implements AutoCloseable {
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     private volatile PeerSession session;
     private volatile SitePeers sitePeers;
+    private volatile DiskBudget diskBudget;
     private final Map<String, DeltaRun> deltaRuns = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private int connectAttempt;
@@ -118,6 +122,9 @@ public final class Replicator implements AutoCloseable {
             });
         }
         LOG.info("replicating {} from the seeder at {}", distributions, seeder);
+        if (diskBudget != null) {
+            worker.execute(this::keepToBudget);
+        }
         timer.execute(this::connect);
         long poll = options.pollInterval().toMillis();
         timer.scheduleWithFixedDelay(this::poll, poll, poll, TimeUnit.MILLISECONDS);
@@ -131,6 +138,15 @@ public final class Replicator implements AutoCloseable {
      */
     public Replicator withSitePeers(SitePeers peers) {
         this.sitePeers = Objects.requireNonNull(peers, "peers");
+        return this;
+    }
+
+    /**
+     * Keeps the store under {@code budget}: checked on the replication thread when it starts and after each publish,
+     * keeping what the unfinished replications hold. Call before {@link #start()}.
+     */
+    public Replicator withDiskBudget(DiskBudget budget) {
+        this.diskBudget = Objects.requireNonNull(budget, "budget");
         return this;
     }
 
@@ -377,6 +393,7 @@ public final class Replicator implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("distribution {}: publish listener failed", d, e);
             }
+            keepToBudget();
         } catch (RuntimeException e) {
             if (closed) {
                 return;
@@ -392,6 +409,35 @@ public final class Replicator implements AutoCloseable {
                     offer(t.message());
                 }
             }, delay);
+        }
+    }
+
+    /**
+     * Runs the disk budget's check, keeping the commits and deltas of every target not yet published (a failed one
+     * waits for its retry with what it fetched: collecting that would fetch it over the WAN again). Never throws: a
+     * failed collection is logged and the next publish tries again.
+     */
+    private void keepToBudget() {
+        DiskBudget budget = diskBudget;
+        if (budget == null || closed) {
+            return;
+        }
+        Set<Checksum> commits = new java.util.HashSet<>();
+        Set<DeltaName> deltas = new java.util.HashSet<>();
+        for (Target t : targets.values()) {
+            t.summary().refs().forEach(r -> commits.add(r.commit()));
+            for (String name : t.summary().staticDeltas().keySet()) {
+                try {
+                    deltas.add(DeltaName.parse(name));
+                } catch (RuntimeException e) {
+                    LOG.debug("target delta name {} does not parse: {}", name, e.getMessage());
+                }
+            }
+        }
+        try {
+            budget.enforce(commits, deltas);
+        } catch (RuntimeException e) {
+            LOG.warn("store: disk budget check failed: {}", rootMessage(e), e);
         }
     }
 

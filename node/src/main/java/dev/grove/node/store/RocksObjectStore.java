@@ -4,6 +4,7 @@ import dev.grove.protocol.error.ErrorCode;
 import dev.grove.protocol.error.GroveException;
 import dev.grove.protocol.error.MissingObjectException;
 import dev.grove.protocol.ostree.Checksum;
+import dev.grove.protocol.ostree.DeltaName;
 import dev.grove.protocol.ostree.ObjectId;
 import dev.grove.protocol.ostree.ObjectType;
 import java.io.IOException;
@@ -418,20 +419,62 @@ public final class RocksObjectStore implements ObjectStore {
      * serve yet. An absent root is ignored.
      */
     public long gc(Set<Checksum> extraRoots) {
-        Objects.requireNonNull(extraRoots, "extraRoots");
+        return collect(Retention.withHistory(extraRoots)).objectsRemoved();
+    }
+
+    /**
+     * What a {@link #collect} keeps besides what the distributions' refs reach.
+     *
+     * @param extraRoots  commits to keep with their closure (an absent one is ignored): what an unfinished
+     *                    replication has fetched so far, a seeder's unpublished repository versions
+     * @param history     also keep the stored parents of every kept commit, as ostree does; without it only the
+     *                    ref commits and {@code extraRoots} are kept (what {@code ostree prune --depth=0} keeps)
+     * @param extraDeltas static deltas to keep besides those the held summaries list
+     * @param pruneDeltas delete the static delta files and delta indexes that neither a held summary nor
+     *                    {@code extraDeltas} names; without it every delta file stays
+     */
+    public record Retention(Set<Checksum> extraRoots, boolean history, Set<DeltaName> extraDeltas,
+                            boolean pruneDeltas) {
+        public Retention {
+            extraRoots = Set.copyOf(extraRoots);
+            extraDeltas = Set.copyOf(extraDeltas);
+        }
+
+        /** Every ref and extra root with its stored history; delta files are left alone (what {@link #gc()} does). */
+        public static Retention withHistory(Set<Checksum> extraRoots) {
+            return new Retention(extraRoots, true, Set.of(), false);
+        }
+    }
+
+    /** What a {@link #collect} removed. */
+    public record Collected(long objectsRemoved, long objectBytesRemoved, int deltaFilesRemoved) {
+    }
+
+    /**
+     * Deletes the objects {@code retention} does not keep (and, if asked, the delta files), under the write lock:
+     * nothing is written or committed meanwhile. Entries go before files (a crash in between leaves files the
+     * reconciler re-indexes); a delta's superblock goes before its parts (a client never finds a superblock whose
+     * parts are gone).
+     */
+    public Collected collect(Retention retention) {
+        Objects.requireNonNull(retention, "retention");
         Lock w = lock.writeLock();
         w.lock();
         try {
             ensureOpen();
-            Set<ObjectId> live = mark(extraRoots);
-            long removed;
+            Set<ObjectId> live = mark(retention.extraRoots(), retention.history());
+            Collected swept;
             try {
-                removed = sweep(live);
+                long[] objects = sweep(live);
+                int deltaFiles = retention.pruneDeltas() ? sweepDeltas(retention) : 0;
+                swept = new Collected(objects[0], objects[1], deltaFiles);
             } finally {
                 changes.incrementAndGet();
             }
-            LOG.info("gc: {} live objects kept, {} removed", live.size(), removed);
-            return removed;
+            LOG.info("gc: {} live objects kept{}, {} removed ({} bytes), {} delta file(s) removed", live.size(),
+                    retention.history() ? "" : " (no history)", swept.objectsRemoved(), swept.objectBytesRemoved(),
+                    swept.deltaFilesRemoved());
+            return swept;
         } catch (IOException e) {
             throw new GroveException(ErrorCode.STORAGE, "gc: " + e.getMessage(), e);
         } finally {
@@ -439,8 +482,42 @@ public final class RocksObjectStore implements ObjectStore {
         }
     }
 
-    /** Every object reachable from a distribution's refs or an extra root: commits, stored parents, trees, commitmeta. */
-    private Set<ObjectId> mark(Set<Checksum> extraRoots) {
+    /**
+     * Bytes of the store's files: every indexed object file and every file under {@code deltas/} and
+     * {@code delta-indexes/} (file sizes, not the blocks they take). Reads the whole object index: call it after a
+     * change, not per request.
+     */
+    public long storedBytes() {
+        return readWrapped("stored bytes", () -> {
+            long[] total = {0};
+            index.forEachObject((id, size) -> total[0] += size);
+            for (String dir : new String[] {"deltas", "delta-indexes"}) {
+                Path root = files.repo().resolve(dir);
+                if (!Files.isDirectory(root)) {
+                    continue;
+                }
+                try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
+                    for (Path p : (Iterable<Path>) walk::iterator) {
+                        java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(p,
+                                java.nio.file.attribute.BasicFileAttributes.class,
+                                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                        if (a.isRegularFile()) {
+                            total[0] += a.size();
+                        }
+                    }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // a delta removed while we looked: not counted
+                }
+            }
+            return total[0];
+        });
+    }
+
+    /**
+     * Every object reachable from a distribution's refs or an extra root: commits, trees, commitmeta, and with
+     * {@code history} the stored parents of each.
+     */
+    private Set<ObjectId> mark(Set<Checksum> extraRoots, boolean history) {
         Set<ObjectId> live = new HashSet<>();
         List<Checksum> roots = new ArrayList<>(extraRoots);
         for (Distribution d : distributions()) {
@@ -457,17 +534,21 @@ public final class RocksObjectStore implements ObjectStore {
                 if (index.objectSize(meta).isPresent()) {
                     live.add(meta);
                 }
-                next = walk(c, false, live::add).parent();
+                Optional<Checksum> parent = walk(c, false, live::add).parent();
+                next = history ? parent : Optional.empty();
             }
         }
         return live;
     }
 
-    private long sweep(Set<ObjectId> live) throws IOException {
+    /** Removes what {@code live} does not hold; returns {objects, bytes} removed. */
+    private long[] sweep(Set<ObjectId> live) throws IOException {
         List<ObjectId> dead = new ArrayList<>();
+        long[] bytes = {0};
         index.forEachObject((id, size) -> {
             if (!live.contains(id)) {
                 dead.add(id);
+                bytes[0] += size;
             }
         });
         for (int from = 0; from < dead.size(); from += SWEEP_BATCH) {
@@ -492,7 +573,74 @@ public final class RocksObjectStore implements ObjectStore {
             }
             batch.commit();
         }
-        return dead.size();
+        return new long[] {dead.size(), bytes[0]};
+    }
+
+    /**
+     * Deletes the delta directories and delta indexes that no held summary and no {@code retention.extraDeltas()}
+     * names (indexes: of a commit that no ref and no extra delta targets). A summary that cannot be parsed keeps
+     * every delta file (nothing is deleted on a guess). Returns the files removed.
+     */
+    private int sweepDeltas(Retention retention) throws IOException {
+        Set<String> keepDirs = new HashSet<>();
+        Set<String> keepIndexes = new HashSet<>();
+        Set<DeltaName> names = new HashSet<>(retention.extraDeltas());
+        for (Distribution d : distributions()) {
+            try {
+                for (String name : dev.grove.protocol.ostree.Summary.parse(d.summary()).staticDeltas().keySet()) {
+                    names.add(DeltaName.parse(name));
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("gc: the summary of distribution {} does not parse ({}); keeping every delta file",
+                        d.name(), e.getMessage());
+                return 0;
+            }
+            d.refs().values().forEach(c -> keepIndexes.add(DeltaName.indexPath(c)));
+        }
+        for (DeltaName n : names) {
+            keepDirs.add(n.directory());
+            keepIndexes.add(DeltaName.indexPath(n.to()));
+        }
+        int removed = 0;
+        Path repo = files.repo();
+        for (Path fanout : list(repo.resolve("deltas"))) {
+            for (Path delta : list(fanout)) {
+                String rel = "deltas/" + fanout.getFileName() + "/" + delta.getFileName();
+                if (keepDirs.contains(rel)) {
+                    continue;
+                }
+                // the superblock first: without it no client looks for the parts
+                if (Files.deleteIfExists(delta.resolve("superblock"))) {
+                    removed++;
+                }
+                for (Path part : list(delta)) {
+                    if (Files.isRegularFile(part, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        Files.delete(part);
+                        removed++;
+                    }
+                }
+                ObjectFiles.deleteRecursively(delta);
+            }
+        }
+        for (Path fanout : list(repo.resolve("delta-indexes"))) {
+            for (Path idx : list(fanout)) {
+                String rel = "delta-indexes/" + fanout.getFileName() + "/" + idx.getFileName();
+                if (!keepIndexes.contains(rel) && Files.deleteIfExists(idx)) {
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
+
+    /** The entries of {@code dir}, or none if it does not exist. */
+    private static List<Path> list(Path dir) throws IOException {
+        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            return s.toList();
+        }
     }
 
     /** Closes the index; further calls fail with a {@code CONFLICT} error. Idempotent. */

@@ -187,6 +187,45 @@ class NodeCommandTest {
         assertEquals(0, fsck.status(), fsck.out() + fsck.err());
     }
 
+    /**
+     * A node serving imported distributions only (no seeder) keeps to {@code [limits] disk_budget_bytes} when it
+     * starts: the store changes only by offline imports, before a start.
+     */
+    @Test
+    void aNodeServingImportsKeepsToItsDiskBudgetWhenItStarts() throws IOException, InterruptedException {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/ostree")),
+                "stock ostree CLI not installed at /usr/bin/ostree: skipped");
+        Path tree = Files.createDirectories(tmp.resolve("tree/usr"));
+        byte[] big = new byte[500_000];
+        new java.util.Random(5).nextBytes(big);
+        Files.write(tree.resolve("old.bin"), big);
+        Path repo = tmp.resolve("repo");
+        sh(tmp, "ostree", "init", "--repo=" + repo, "--mode=archive");
+        sh(tmp, "ostree", "commit", "--repo=" + repo, "--branch=os/x", "--subject=v1", "--tree=dir=" + tmp.resolve("tree"));
+        Files.delete(tree.resolve("old.bin"));
+        Files.writeString(tree.resolve("new.txt"), "v2\n");
+        sh(tmp, "ostree", "commit", "--repo=" + repo, "--branch=os/x", "--subject=v2", "--tree=dir=" + tmp.resolve("tree"));
+        Path data = tmp.resolve("store");
+        Result imported = node("import", "--data", data.toString(), "--distribution", "os", "--from", repo.toString());
+        assertEquals(0, imported.status(), imported.err());
+        Path config = Files.writeString(tmp.resolve("node.toml"), "data_dir = \"" + data + "\"\nsite = \"t\"\n"
+                + "[http]\nlisten = \"127.0.0.1:0\"\n[peer]\nlisten = \"127.0.0.1:0\"\n"
+                + "[limits]\ndisk_budget_bytes = 100000\n");
+
+        Args a = Args.parse("grove node run", List.of("--config", config.toString()), NodeCommand.RUN_FLAGS, Set.of(), 0);
+        try (NodeRunner running = NodeRunner.start(NodeCommand.resolveConfig(a))) {
+            Result status = node("status", "--url", "http://127.0.0.1:" + running.httpAddress().getPort(), "--json");
+            assertEquals(0, status.status(), status.err());
+            assertTrue(status.out().contains("\"budgetBytes\" : 100000"), status.out());
+            assertTrue(status.out().contains("\"overBudget\" : false"), status.out());
+            assertTrue(status.out().lines().anyMatch(l -> l.contains("\"complete\" : true")), status.out());
+        }
+        try (RocksObjectStore store = RocksObjectStore.open(data, Clock.systemUTC())) {
+            assertTrue(store.storedBytes() <= 100_000, "v1's 500 kB file was collected: " + store.storedBytes());
+            assertEquals(List.of(), store.fsck());
+        }
+    }
+
     @Test
     void portInUseIsOneLineAndReleasesTheStore() throws IOException {
         Path data = tmp.resolve("busy");

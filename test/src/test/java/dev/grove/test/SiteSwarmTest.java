@@ -213,6 +213,39 @@ class SiteSwarmTest {
     }
 
     @Test
+    void aPeerWhoseReplicationFailsStopsAnnouncingThatItIsWorking() throws Exception {
+        // gw-3 reaches the seeder through a slow relay; while it replicates, its peers see it working on the commit
+        // (and would wait 5x the owner stall for its share). Its link then dies: the attempt fails, and the peers
+        // must see it stop working at once, not keep waiting the longer stall for a node that fetches nothing.
+        UnaryOperator<SwarmOptions> stall2s = o -> o.withLimits(new SitePeers.LanLimits(512, 4,
+                java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(120)));
+        long copy = f.oneCopyBytes();
+        LinkShape slowLink = new LinkShape(copy / 24, java.time.Duration.ofMillis(5), 0);
+        Node g1 = f.startNode("gw-1", SITE, d -> d, stall2s::apply);
+        Node g2 = f.startNode("gw-2", SITE, d -> d, stall2s::apply);
+        Node cut;
+        try (RelayLoop loop = new RelayLoop(1);
+             ShapedRelay relay = ShapedRelay.start(loop, "gw-3-wan", f.seeder.peerAddress(), slowLink, slowLink, 1)) {
+            cut = f.startNodeVia("gw-3", SITE, relay.address(), stall2s);
+            SwarmFixture.awaitMesh(List.of(g1, g2, cut));
+            f.publish();
+            await().atMost(WAIT).until(() -> g1.swarm().orElseThrow().workingOn("gw-3", DIST, f.commit)
+                    || cut.store().distribution(DIST).isPresent());
+            assertTrue(cut.store().distribution(DIST).isEmpty(), "gw-3 finished before it was seen working"
+                    + " (the slow link is too fast for this test)");
+        }
+        // the relay is closed: gw-3's session to the seeder is gone, and its reconnects are refused
+        for (Node n : List.of(g1, g2)) {
+            await().atMost(WAIT).until(() -> !n.swarm().orElseThrow().workingOn("gw-3", DIST, f.commit));
+        }
+        assertTrue(cut.store().distribution(DIST).isEmpty(), "gw-3 cannot have published without the seeder");
+        for (Node n : List.of(g1, g2)) {
+            f.awaitConverged(n);
+            f.assertIdenticalObjects(n);
+        }
+    }
+
+    @Test
     void aNodeKilledMidReplicationLeavesTheRestToComplete() throws Exception {
         // what a kill costs twice is what the victim had received or had on its way and had not passed on: its
         // in-flight window plus the object it was in. With the default window (8 MiB) that is the whole of this

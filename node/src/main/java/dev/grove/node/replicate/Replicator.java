@@ -331,24 +331,37 @@ public final class Replicator implements AutoCloseable {
             p.target(t.serial(), commits);
             LOG.info("distribution {}: summary serial {} accepted, replicating {} ref(s)", d, t.serial(),
                     commits.size());
-            SitePeers sp = sitePeers;
-            if (sp != null) {
-                List<Checksum> targetCommits = new ArrayList<>();
-                t.summary().refs().forEach(r -> targetCommits.add(r.commit()));
-                sp.working(d, targetCommits);
-            }
         }
         sync(d, t, p);
+    }
+
+    /**
+     * Tells the site peers whether this node is replicating {@code t} now: from each attempt's start to its end. A
+     * failed attempt (the seeder out of reach, a refused object) clears it until the retry, so that the peers do not
+     * wait the longer stall of a working owner for a node that fetches nothing meanwhile.
+     */
+    private void announceWorking(String d, Target t, boolean working) {
+        SitePeers sp = sitePeers;
+        if (sp == null) {
+            return;
+        }
+        List<Checksum> targetCommits = new ArrayList<>();
+        if (working) {
+            t.summary().refs().forEach(r -> targetCommits.add(r.commit()));
+        }
+        sp.working(d, targetCommits);
     }
 
     private void sync(String d, Target t, ReplicationStatus.Progress p) {
         PeerSession s = session;
         if (s == null || !s.isOpen()) {
+            announceWorking(d, t, false);
             p.error("not connected to the seeder " + seeder + "; waiting to reconnect");
             p.state(ReplicationStatus.State.FAILED);
             return;
         }
         try {
+            announceWorking(d, t, true);
             p.state(ReplicationStatus.State.PLANNING);
             ClosureFetcher closures = new ClosureFetcher(s, store, partialDir, status, p, options, d, sitePeers);
             Map<String, Checksum> refs = new LinkedHashMap<>();
@@ -398,6 +411,7 @@ public final class Replicator implements AutoCloseable {
             if (closed) {
                 return;
             }
+            announceWorking(d, t, false);
             int n = failures.merge(d, 1, Integer::sum);
             Duration delay = options.backoff(n);
             p.error(rootMessage(e));

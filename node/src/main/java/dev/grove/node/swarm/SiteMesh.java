@@ -529,11 +529,16 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
         return true;
     }
 
-    /** What this node holds completely and replicates now of {@code distribution}; empty when neither. */
+    /**
+     * What this node holds completely and replicates now of {@code distribution}; empty when it has never held nor
+     * replicated any of it. A node that stopped working on a commit it does not hold yet sends an empty inventory:
+     * the peers must forget that it works on the commit.
+     */
     private java.util.Optional<PeerMessage.Inventory> inventoryOf(String distribution) {
         java.util.Optional<Distribution> d = store.distribution(distribution);
-        List<Checksum> now = List.copyOf(working.getOrDefault(distribution, Set.of()));
-        if (d.isEmpty() && now.isEmpty()) {
+        Set<Checksum> workingNow = working.get(distribution);
+        List<Checksum> now = workingNow == null ? List.of() : List.copyOf(workingNow);
+        if (d.isEmpty() && workingNow == null) {
             return java.util.Optional.empty();
         }
         List<Checksum> complete = new ArrayList<>();

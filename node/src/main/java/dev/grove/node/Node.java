@@ -180,6 +180,16 @@ public final class Node implements AutoCloseable {
                 }
             });
             metrics.add(out -> {
+                out.append("# HELP grove_peer_connections_active Open connections of the peer endpoint\n");
+                out.append("# TYPE grove_peer_connections_active gauge\n");
+                out.append("grove_peer_connections_active ").append(peerServer.connectionsOpen()).append('\n');
+                out.append("# HELP grove_peer_connections_refused_total Peer connections closed at once because"
+                        + " peer.max_connections were open\n");
+                out.append("# TYPE grove_peer_connections_refused_total counter\n");
+                out.append("grove_peer_connections_refused_total ").append(peerServer.connectionsRefused())
+                        .append('\n');
+            });
+            metrics.add(out -> {
                 HttpServer h = httpRef.get();
                 long sent = h == null ? 0 : h.metrics().snapshot().bytesSent();
                 out.append("# HELP grove_lan_bytes_out_total Bytes the device endpoint sent\n");
@@ -222,8 +232,8 @@ public final class Node implements AutoCloseable {
                 fetchThrough = new FetchThrough(store, sources, FetchOptions.defaults());
                 opened.add(fetchThrough);
             }
-            HttpServer http = new HttpServer(HttpServerOptions.defaults(bind), store, sections, metrics,
-                    fetchThrough);
+            HttpServer http = new HttpServer(HttpServerOptions.defaults(bind)
+                    .withMaxConnections(config.http().maxConnections()), store, sections, metrics, fetchThrough);
             if (status != null) {
                 ReplicationStatus s = status;
                 http.holdWhileFirstReplication(d -> s.firstReplicationInProgress(d));

@@ -111,7 +111,8 @@ public final class Seeder implements AutoCloseable {
             Publisher publisher = new Publisher(store, keys.signer(), OpenPgpVerifier.of(keys.publicKeyBinary()),
                     options.summaryValidity(), options.clock());
             SeederService service = new SeederService(db, store, publisher, tasks, keys, options.clock());
-            http = new HttpServer(HttpServerOptions.defaults(options.httpBind()), store).start();
+            http = new HttpServer(HttpServerOptions.defaults(options.httpBind())
+                    .withMaxConnections(options.httpMaxConnections()), store).start();
             Path fleetDir = options.dataDir().resolve("fleet");
             FleetCa ca = FleetCa.loadOrCreate(fleetDir, "grove");
             FleetRevocations revocations = FleetRevocations.load(fleetDir);
@@ -121,7 +122,8 @@ public final class Seeder implements AutoCloseable {
                     .withListen(HostPort.of(options.peerBind().getAddress().getHostAddress(),
                             options.peerBind().getPort()))
                     .withTls(tls)
-                    .withRevocations(revocations.revocations());
+                    .withRevocations(revocations.revocations())
+                    .withMaxConnections(options.peerMaxConnections());
             peer = new PeerServer(peerOptions, peerHandler).start();
             publisher.onPublished(peerHandler.delegate::published);
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {

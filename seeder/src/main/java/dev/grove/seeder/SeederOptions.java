@@ -26,9 +26,12 @@ import java.util.Optional;
  * @param clock           time source (tests)
  * @param peerBind        where nodes connect (peer protocol, mutual TLS with a certificate from the fleet CA in
  *                        {@code <dataDir>/fleet}); port 0 picks a free one
+ * @param httpMaxConnections content connections open at once; one more is closed at once
+ * @param peerMaxConnections node connections open at once; one more is closed at once
  */
 public record SeederOptions(Path dataDir, InetSocketAddress httpBind, Optional<Path> keyDir, KeyType keyType,
-                            Duration summaryValidity, int taskThreads, Clock clock, InetSocketAddress peerBind) {
+                            Duration summaryValidity, int taskThreads, Clock clock, InetSocketAddress peerBind,
+                            int httpMaxConnections, int peerMaxConnections) {
     public static final Duration DEFAULT_SUMMARY_VALIDITY = SeederDefaults.SUMMARY_VALIDITY;
     public static final int DEFAULT_TASK_THREADS = SeederDefaults.TASK_THREADS;
 
@@ -47,34 +50,48 @@ public record SeederOptions(Path dataDir, InetSocketAddress httpBind, Optional<P
         if (taskThreads < 1) {
             throw new GroveException(ErrorCode.CONFIG, "taskThreads: " + taskThreads + " (expected: >= 1)");
         }
+        if (httpMaxConnections < 1 || peerMaxConnections < 1) {
+            throw new GroveException(ErrorCode.CONFIG, "max connections: http " + httpMaxConnections + ", peer "
+                    + peerMaxConnections + " (expected: >= 1)");
+        }
     }
 
     /**
      * RSA-3072 key in {@code <dataDir>/keys}, 7-day summaries, 2 task threads, the system clock, the peer endpoint on
-     * the HTTP server's address with a free port.
+     * the HTTP server's address with a free port, {@link SeederDefaults#HTTP_MAX_CONNECTIONS} and
+     * {@link SeederDefaults#PEER_MAX_CONNECTIONS} connections open at once.
      */
     public static SeederOptions defaults(Path dataDir, InetSocketAddress httpBind) {
         return new SeederOptions(dataDir, httpBind, Optional.empty(), KeyType.RSA_3072, DEFAULT_SUMMARY_VALIDITY,
-                DEFAULT_TASK_THREADS, Clock.systemUTC(), new InetSocketAddress(httpBind.getAddress(), 0));
+                DEFAULT_TASK_THREADS, Clock.systemUTC());
     }
 
-    /** As {@link #SeederOptions(Path, InetSocketAddress, Optional, KeyType, Duration, int, Clock, InetSocketAddress)}
-     * with the peer endpoint on the HTTP server's address and a free port. */
+    /**
+     * As {@link #SeederOptions(Path, InetSocketAddress, Optional, KeyType, Duration, int, Clock, InetSocketAddress,
+     * int, int)} with the peer endpoint on the HTTP server's address and a free port, and the default connection
+     * bounds.
+     */
     public SeederOptions(Path dataDir, InetSocketAddress httpBind, Optional<Path> keyDir, KeyType keyType,
                          Duration summaryValidity, int taskThreads, Clock clock) {
         this(dataDir, httpBind, keyDir, keyType, summaryValidity, taskThreads, clock,
-                new InetSocketAddress(Objects.requireNonNull(httpBind, "httpBind").getAddress(), 0));
+                new InetSocketAddress(Objects.requireNonNull(httpBind, "httpBind").getAddress(), 0),
+                SeederDefaults.HTTP_MAX_CONNECTIONS, SeederDefaults.PEER_MAX_CONNECTIONS);
     }
 
-    /** From the seeder's configuration file (data directory, {@code [http]}, {@code [signing]}). */
+    /**
+     * From the seeder's configuration file (data directory, {@code [http]}, {@code [peer]}, {@code [signing]},
+     * {@code [tasks]}).
+     */
     public static SeederOptions from(SeederConfig config) {
         return new SeederOptions(config.dataDir(), config.http().listen().socketAddress(), config.signing().keyDir(),
                 config.signing().keyType(), config.signing().summaryValidity(), config.tasks().threads(),
-                Clock.systemUTC(), config.peer().listen().socketAddress());
+                Clock.systemUTC(), config.peer().listen().socketAddress(), config.http().maxConnections(),
+                config.peer().maxConnections());
     }
 
     public SeederOptions withPeerBind(InetSocketAddress bind) {
-        return new SeederOptions(dataDir, httpBind, keyDir, keyType, summaryValidity, taskThreads, clock, bind);
+        return new SeederOptions(dataDir, httpBind, keyDir, keyType, summaryValidity, taskThreads, clock, bind,
+                httpMaxConnections, peerMaxConnections);
     }
 
     public Path effectiveKeyDir() {
@@ -82,14 +99,17 @@ public record SeederOptions(Path dataDir, InetSocketAddress httpBind, Optional<P
     }
 
     public SeederOptions withKeyType(KeyType type) {
-        return new SeederOptions(dataDir, httpBind, keyDir, type, summaryValidity, taskThreads, clock, peerBind);
+        return new SeederOptions(dataDir, httpBind, keyDir, type, summaryValidity, taskThreads, clock, peerBind,
+                httpMaxConnections, peerMaxConnections);
     }
 
     public SeederOptions withSummaryValidity(Duration validity) {
-        return new SeederOptions(dataDir, httpBind, keyDir, keyType, validity, taskThreads, clock, peerBind);
+        return new SeederOptions(dataDir, httpBind, keyDir, keyType, validity, taskThreads, clock, peerBind,
+                httpMaxConnections, peerMaxConnections);
     }
 
     public SeederOptions withClock(Clock c) {
-        return new SeederOptions(dataDir, httpBind, keyDir, keyType, summaryValidity, taskThreads, c, peerBind);
+        return new SeederOptions(dataDir, httpBind, keyDir, keyType, summaryValidity, taskThreads, c, peerBind,
+                httpMaxConnections, peerMaxConnections);
     }
 }

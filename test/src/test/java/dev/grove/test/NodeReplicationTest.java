@@ -168,6 +168,8 @@ class NodeReplicationTest {
         assertTrue(metrics.contains("grove_objects_verified_total "), metrics);
         assertTrue(metrics.contains("grove_summaries_refused_total{reason=\"rollback\"} 0"), metrics);
         assertTrue(metrics.contains("grove_lan_bytes_out_total "), metrics);
+        assertTrue(metrics.contains("\ngrove_http_connections_refused_total 0\n"), metrics);
+        assertTrue(metrics.contains("\ngrove_peer_connections_refused_total 0\n"), metrics);
     }
 
     /**

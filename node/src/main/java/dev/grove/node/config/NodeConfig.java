@@ -56,17 +56,31 @@ public record NodeConfig(Path dataDir, String nodeId, String site, Http http, Pe
         }
     }
 
-    /** {@code [http]}: where devices pull from. */
-    public record Http(HostPort listen) {
+    /**
+     * {@code [http]}: where devices pull from, and how many device connections may be open at once (one more is
+     * closed at once).
+     */
+    public record Http(HostPort listen, int maxConnections) {
         public Http {
             Objects.requireNonNull(listen, "http.listen");
+            requireConnections("http.max_connections", maxConnections);
         }
     }
 
-    /** {@code [peer]}: where site peers connect. */
-    public record Peer(HostPort listen) {
+    /**
+     * {@code [peer]}: where site peers connect, and how many peer connections may be open at once (one more is
+     * closed at once).
+     */
+    public record Peer(HostPort listen, int maxConnections) {
         public Peer {
             Objects.requireNonNull(listen, "peer.listen");
+            requireConnections("peer.max_connections", maxConnections);
+        }
+    }
+
+    private static void requireConnections(String key, int max) {
+        if (max < 1) {
+            throw new ConfigException(key + ": " + max + " (expected: >= 1)");
         }
     }
 

@@ -73,7 +73,11 @@ public final class NodeConfigLoader {
                     l.maxFrameBytes() != null ? l.maxFrameBytes() : defaults.maxFrameBytes(),
                     l.maxInFlightBytes() != null ? l.maxInFlightBytes() : defaults.maxInFlightBytes(),
                     l.diskBudgetBytes() != null ? l.diskBudgetBytes() : defaults.diskBudgetBytes());
-            return new NodeConfig(dataDir, nodeId, site, new NodeConfig.Http(http), new NodeConfig.Peer(peer),
+            NodeConfig.Http httpSection = new NodeConfig.Http(http, maxConnections(f.http(),
+                    NodeDefaults.HTTP_MAX_CONNECTIONS));
+            NodeConfig.Peer peerSection = new NodeConfig.Peer(peer, maxConnections(f.peer(),
+                    NodeDefaults.PEER_MAX_CONNECTIONS));
+            return new NodeConfig(dataDir, nodeId, site, httpSection, peerSection,
                     new NodeConfig.Seeder(seeder), trust, mirror, link(f.wan()), link(f.lan()), discovery, limits);
         } catch (ConfigException e) {
             throw new ConfigException(source + ": " + e.getMessage(), e);
@@ -85,6 +89,10 @@ public final class NodeConfigLoader {
             throw new ConfigException("empty path (expected: a file name, or leave the key out)");
         }
         return Optional.ofNullable(s).map(Path::of);
+    }
+
+    private static int maxConnections(ListenSection s, int defaultValue) {
+        return s == null || s.maxConnections() == null ? defaultValue : s.maxConnections();
     }
 
     private static NodeConfig.Link link(LinkSection s) {
@@ -101,7 +109,7 @@ public final class NodeConfigLoader {
         }
     }
 
-    record ListenSection(HostPort listen) {
+    record ListenSection(HostPort listen, Integer maxConnections) {
     }
 
     record SeederSection(HostPort address) {

@@ -9,6 +9,16 @@ import java.util.Locale;
 public final class NodeDefaults {
     public static final HostPort HTTP_LISTEN = HostPort.of("0.0.0.0", 8080);
     public static final HostPort PEER_LISTEN = HostPort.of("0.0.0.0", 7411);
+    /**
+     * Device connections open at once ({@code http.max_connections}): a stock pull keeps a few, so hundreds of
+     * devices pulling at the same moment, well inside a gateway's file handles.
+     */
+    public static final int HTTP_MAX_CONNECTIONS = 1024;
+    /**
+     * Peer connections open at once ({@code peer.max_connections}): each site peer keeps one open to this node (two
+     * for a while when it reconnects before this side saw the old one close), so sites of over a hundred nodes.
+     */
+    public static final int PEER_MAX_CONNECTIONS = 256;
     public static final String SITE = "default";
     public static final boolean MDNS = true;
     public static final NodeConfig.Limits LIMITS = new NodeConfig.Limits(16 << 20, 8L << 20, 0);

@@ -12,7 +12,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The one place that builds the device-facing pipeline:
+ * The one place that builds the device-facing pipeline, for connections the server channel's
+ * {@code ConnectionLimit} admitted (one beyond {@code maxConnections} is closed before it gets a pipeline):
  *
  * <pre>
  *   connections  ConnectionTracker   (@Sharable: metrics gauge, channel group)

@@ -13,10 +13,14 @@ public final class HttpMetrics {
     private final LongAdder objectsServed = new LongAdder();
     private final AtomicLong activeConnections = new AtomicLong();
     private final LongAdder connections = new LongAdder();
+    private final LongAdder connectionsRefused = new LongAdder();
 
-    /** A consistent-enough copy of the counters. {@code responsesByClass[k]} counts status {@code k}xx (k = 1..5). */
+    /**
+     * A consistent-enough copy of the counters. {@code responsesByClass[k]} counts status {@code k}xx (k = 1..5).
+     * {@code connectionsRefused}: closed at once because {@code maxConnections} were open (not in the others).
+     */
     public record Snapshot(long[] responsesByClass, long bytesSent, long objectsServed, long activeConnections,
-                           long connectionsAccepted) {
+                           long connectionsAccepted, long connectionsRefused) {
         public Snapshot {
             responsesByClass = responsesByClass.clone();
         }
@@ -54,12 +58,17 @@ public final class HttpMetrics {
         activeConnections.decrementAndGet();
     }
 
+    void connectionRefused() {
+        connectionsRefused.increment();
+    }
+
     public Snapshot snapshot() {
         long[] c = new long[6];
         for (int i = 1; i < 6; i++) {
             c[i] = byClass[i].sum();
         }
-        return new Snapshot(c, bytesSent.sum(), objectsServed.sum(), activeConnections.get(), connections.sum());
+        return new Snapshot(c, bytesSent.sum(), objectsServed.sum(), activeConnections.get(), connections.sum(),
+                connectionsRefused.sum());
     }
 
     /** Appends the Prometheus text format of these counters. */
@@ -78,6 +87,8 @@ public final class HttpMetrics {
         family(out, "grove_http_connections_active", "gauge", "Open device connections.", s.activeConnections());
         family(out, "grove_http_connections_total", "counter", "Device connections accepted.",
                 s.connectionsAccepted());
+        family(out, "grove_http_connections_refused_total", "counter",
+                "Device connections closed at once because max_connections were open.", s.connectionsRefused());
     }
 
     private static void family(StringBuilder out, String name, String type, String help, long value) {

@@ -1,5 +1,6 @@
 package dev.grove.node.http;
 
+import dev.grove.node.admission.ConnectionLimit;
 import dev.grove.node.fetch.FetchThrough;
 import dev.grove.node.store.ObjectStore;
 import dev.grove.protocol.error.ErrorCode;
@@ -32,6 +33,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The device-facing HTTP endpoint: every distribution of the store at {@code /repos/<name>/} as a stock OSTree
  * archive repo, {@code GET /status} and {@code GET /metrics}. See {@code docs/http.md} for the routing table.
+ * At most {@link HttpServerOptions#maxConnections()} connections are open at once: one accepted beyond that is
+ * closed at once, unread ({@link ConnectionLimit}; counted in {@code grove_http_connections_refused_total}).
  *
  * <pre>
  *   NEW --start()--> STARTED --close()--> CLOSED      (close() from NEW is allowed; no restart)
@@ -123,6 +126,8 @@ public final class HttpServer implements AutoCloseable {
             serverChannel = new ServerBootstrap()
                     .group(boss, workers)
                     .channel(channelType)
+                    .handler(new ConnectionLimit("HTTP endpoint", "http.max_connections", options.maxConnections(),
+                            metrics::connectionRefused))
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)

@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
 /**
- * The one place that builds a peer connection's pipeline, for both server and client channels:
+ * The one place that builds a peer connection's pipeline, for both server and client channels (a server channel
+ * only once {@link PeerServer}'s {@code ConnectionLimit} admitted it):
  *
  * <pre>
  *   LinkShaper's GlobalTrafficShapingHandler  when the link is shaped (shared by all its channels, both ways)

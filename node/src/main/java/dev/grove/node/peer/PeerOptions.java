@@ -2,6 +2,7 @@ package dev.grove.node.peer;
 
 import dev.grove.node.config.HostPort;
 import dev.grove.node.config.NodeConfig;
+import dev.grove.node.config.NodeDefaults;
 import dev.grove.node.tls.FleetTls;
 import dev.grove.node.tls.Revocations;
 import dev.grove.protocol.error.ConfigException;
@@ -33,11 +34,14 @@ import java.util.Optional;
  * @param blockingThreads  threads that read files and the store for requests and run receivers
  * @param ioThreads        event-loop threads
  * @param shutdownTimeout  bound on each wait in {@code close()}
+ * @param maxConnections   connections a {@link PeerServer} keeps open at once; one accepted beyond that is closed
+ *                         at once, before a byte of it is read ({@code peer.max_connections})
  */
 public record PeerOptions(Role role, String nodeId, String siteId, HostPort listen, int httpPort,
                           List<String> distributions, int maxFrameBytes, int chunkBytes, Duration idleTimeout,
                           Duration handshakeTimeout, Duration connectTimeout, Optional<FleetTls> tls,
-                          Revocations revocations, int blockingThreads, int ioThreads, Duration shutdownTimeout) {
+                          Revocations revocations, int blockingThreads, int ioThreads, Duration shutdownTimeout,
+                          int maxConnections) {
     public PeerOptions {
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(listen, "listen");
@@ -60,6 +64,9 @@ public record PeerOptions(Role role, String nodeId, String siteId, HostPort list
             throw new ConfigException("peer threads: blocking " + blockingThreads + ", io " + ioThreads
                     + " (expected: >= 1)");
         }
+        if (maxConnections < 1) {
+            throw new ConfigException("peer max connections: " + maxConnections + " (expected: >= 1)");
+        }
         // Validates ids and names the way the Hello will.
         hello(role, nodeId, siteId, httpPort, listen.port(), distributions);
         tls.ifPresent(t -> {
@@ -72,57 +79,70 @@ public record PeerOptions(Role role, String nodeId, String siteId, HostPort list
         });
     }
 
-    /** Defaults for everything but who this side is: loopback port 0, 16 MiB frames, 1 MiB chunks, no TLS. */
+    /**
+     * Defaults for everything but who this side is: loopback port 0, 16 MiB frames, 1 MiB chunks, no TLS,
+     * {@link NodeDefaults#PEER_MAX_CONNECTIONS} connections open at once.
+     */
     public static PeerOptions of(Role role, String nodeId, String siteId) {
         return new PeerOptions(role, nodeId, siteId, HostPort.of("127.0.0.1", 0), 0, List.of(), 16 << 20,
                 WireLimits.DEFAULT_CHUNK_BYTES, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(10),
-                Optional.empty(), new Revocations(), 8, 2, Duration.ofSeconds(5));
+                Optional.empty(), new Revocations(), 8, 2, Duration.ofSeconds(5), NodeDefaults.PEER_MAX_CONNECTIONS);
     }
 
-    /** A node's options from its configuration: id, site, ports, distributions, frame bound, TLS files. */
+    /**
+     * A node's options from its configuration: id, site, ports, distributions, frame bound, TLS files, connection
+     * bound.
+     */
     public static PeerOptions forNode(NodeConfig config, Revocations revocations) {
         PeerOptions d = of(Role.NODE, config.nodeId(), config.site());
         return new PeerOptions(Role.NODE, config.nodeId(), config.site(), config.peer().listen(),
                 config.http().listen().port(), config.mirror().distributions(), config.limits().maxFrameBytes(),
                 Math.min(d.chunkBytes(), config.limits().maxFrameBytes() - (64 << 10)), d.idleTimeout(),
                 d.handshakeTimeout(), d.connectTimeout(), FleetTls.fromConfig(config.trust()), revocations,
-                d.blockingThreads(), d.ioThreads(), d.shutdownTimeout());
+                d.blockingThreads(), d.ioThreads(), d.shutdownTimeout(), config.peer().maxConnections());
     }
 
     public PeerOptions withListen(HostPort newListen) {
         return new PeerOptions(role, nodeId, siteId, newListen, httpPort, distributions, maxFrameBytes, chunkBytes,
                 idleTimeout, handshakeTimeout, connectTimeout, tls, revocations, blockingThreads, ioThreads,
-                shutdownTimeout);
+                shutdownTimeout, maxConnections);
     }
 
     public PeerOptions withTls(FleetTls newTls) {
         return new PeerOptions(role, nodeId, siteId, listen, httpPort, distributions, maxFrameBytes, chunkBytes,
                 idleTimeout, handshakeTimeout, connectTimeout, Optional.of(newTls), revocations, blockingThreads,
-                ioThreads, shutdownTimeout);
+                ioThreads, shutdownTimeout, maxConnections);
     }
 
     public PeerOptions withRevocations(Revocations newRevocations) {
         return new PeerOptions(role, nodeId, siteId, listen, httpPort, distributions, maxFrameBytes, chunkBytes,
                 idleTimeout, handshakeTimeout, connectTimeout, tls, newRevocations, blockingThreads, ioThreads,
-                shutdownTimeout);
+                shutdownTimeout, maxConnections);
     }
 
     public PeerOptions withLimits(int newMaxFrameBytes, int newChunkBytes) {
         return new PeerOptions(role, nodeId, siteId, listen, httpPort, distributions, newMaxFrameBytes, newChunkBytes,
                 idleTimeout, handshakeTimeout, connectTimeout, tls, revocations, blockingThreads, ioThreads,
-                shutdownTimeout);
+                shutdownTimeout, maxConnections);
     }
 
     public PeerOptions withDistributions(List<String> newDistributions) {
         return new PeerOptions(role, nodeId, siteId, listen, httpPort, newDistributions, maxFrameBytes, chunkBytes,
                 idleTimeout, handshakeTimeout, connectTimeout, tls, revocations, blockingThreads, ioThreads,
-                shutdownTimeout);
+                shutdownTimeout, maxConnections);
+    }
+
+    /** The same options with a {@link PeerServer} keeping at most {@code max} connections open at once. */
+    public PeerOptions withMaxConnections(int max) {
+        return new PeerOptions(role, nodeId, siteId, listen, httpPort, distributions, maxFrameBytes, chunkBytes,
+                idleTimeout, handshakeTimeout, connectTimeout, tls, revocations, blockingThreads, ioThreads,
+                shutdownTimeout, max);
     }
 
     public PeerOptions withIdleTimeout(Duration newIdleTimeout) {
         return new PeerOptions(role, nodeId, siteId, listen, httpPort, distributions, maxFrameBytes, chunkBytes,
                 newIdleTimeout, handshakeTimeout, connectTimeout, tls, revocations, blockingThreads, ioThreads,
-                shutdownTimeout);
+                shutdownTimeout, maxConnections);
     }
 
     /** The Hello this side sends, announcing {@code peerPort}. */

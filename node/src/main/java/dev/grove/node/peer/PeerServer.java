@@ -1,5 +1,6 @@
 package dev.grove.node.peer;
 
+import dev.grove.node.admission.ConnectionLimit;
 import dev.grove.protocol.error.ErrorCode;
 import dev.grove.protocol.error.GroveException;
 import io.netty.bootstrap.ServerBootstrap;
@@ -18,7 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Accepts peer connections on {@link PeerOptions#listen()} and answers them from a {@link PeerRequestHandler}.
+ * Accepts peer connections on {@link PeerOptions#listen()} and answers them from a {@link PeerRequestHandler}. At
+ * most {@link PeerOptions#maxConnections()} are open at once: one accepted beyond that is closed at once, before
+ * TLS or a byte read ({@link ConnectionLimit}).
  *
  * <pre>
  *   NEW --start()--> STARTED --close()--> CLOSED      (no restart)
@@ -35,6 +38,7 @@ public final class PeerServer implements AutoCloseable {
     private final PeerRequestHandler handler;
     private final PeerSessionListener listener;
     private final LinkShaper shaper;
+    private final ConnectionLimit limit;
     private final Set<PeerSession> sessions = ConcurrentHashMap.newKeySet();
     private State state = State.NEW;
     private PeerRuntime runtime;
@@ -60,6 +64,7 @@ public final class PeerServer implements AutoCloseable {
         this.handler = Objects.requireNonNull(handler, "handler");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.shaper = shaper;
+        this.limit = new ConnectionLimit("peer endpoint", "peer.max_connections", options.maxConnections());
     }
 
     /** Binds and returns once the port is open; see {@link #boundAddress()}. */
@@ -89,6 +94,7 @@ public final class PeerServer implements AutoCloseable {
             serverChannel = new ServerBootstrap()
                     .group(runtime.group)
                     .channel(runtime.serverChannel)
+                    .handler(limit)
                     .option(ChannelOption.SO_BACKLOG, 256)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
@@ -118,6 +124,16 @@ public final class PeerServer implements AutoCloseable {
     /** The address actually bound; null before {@link #start()}. */
     public InetSocketAddress boundAddress() {
         return bound;
+    }
+
+    /** Accepted connections open now (also those still in their handshake). */
+    public int connectionsOpen() {
+        return limit.open();
+    }
+
+    /** Connections closed at once because {@link PeerOptions#maxConnections()} were open. */
+    public long connectionsRefused() {
+        return limit.refused();
     }
 
     /** The sessions open now. */

@@ -44,8 +44,10 @@ class NodeConfigLoaderTest {
                 site = "plant-7"
                 [http]
                 listen = "0.0.0.0:8080"
+                max_connections = 100
                 [peer]
                 listen = "[::1]:0"
+                max_connections = 50
                 [seeder]
                 address = "seeder.example:7410"
                 [trust]
@@ -73,6 +75,8 @@ class NodeConfigLoaderTest {
         assertEquals("plant-7", c.site());
         assertEquals(HostPort.of("0.0.0.0", 8080), c.http().listen());
         assertEquals(HostPort.of("::1", 0), c.peer().listen());
+        assertEquals(100, c.http().maxConnections());
+        assertEquals(50, c.peer().maxConnections());
         assertEquals(Optional.of(HostPort.of("seeder.example", 7410)), c.seeder().address());
         assertTrue(c.trust().tls());
         assertEquals(Optional.of(Path.of("/etc/grove/fleet.asc")), c.trust().fleetKey());
@@ -90,6 +94,8 @@ class NodeConfigLoaderTest {
         NodeConfig c = NodeConfigLoader.load(write("data_dir = \"/d\"\n"));
         assertEquals(NodeDefaults.HTTP_LISTEN, c.http().listen());
         assertEquals(NodeDefaults.PEER_LISTEN, c.peer().listen());
+        assertEquals(NodeDefaults.HTTP_MAX_CONNECTIONS, c.http().maxConnections());
+        assertEquals(NodeDefaults.PEER_MAX_CONNECTIONS, c.peer().maxConnections());
         assertEquals(NodeDefaults.SITE, c.site());
         assertFalse(c.nodeId().isEmpty());
         assertTrue(c.seeder().address().isEmpty());
@@ -187,6 +193,33 @@ class NodeConfigLoaderTest {
                 .contains("limits.max_frame_bytes: 10"));
         assertTrue(fails("data_dir = \"/d\"\n[discovery]\nstatic_peers = [\"h:0\"]\n").getMessage()
                 .contains("static_peers"));
+    }
+
+    @Test
+    void maxConnectionsAloneKeepsTheDefaultListenAndOneFlagWins() throws IOException {
+        Path f = write("data_dir = \"/d\"\n[http]\nmax_connections = 3\n[peer]\nmax_connections = 4\n");
+        NodeConfig c = NodeConfigLoader.load(f);
+        assertEquals(NodeDefaults.HTTP_LISTEN, c.http().listen());
+        assertEquals(3, c.http().maxConnections());
+        assertEquals(NodeDefaults.PEER_LISTEN, c.peer().listen());
+        assertEquals(4, c.peer().maxConnections());
+        NodeConfig o = NodeConfigLoader.load(Optional.of(f), NodeOverrides.NONE
+                .withHttpListen(HostPort.parse("127.0.0.1:0")).withPeerListen(HostPort.parse("127.0.0.1:0")));
+        assertEquals(HostPort.of("127.0.0.1", 0), o.http().listen());
+        assertEquals(3, o.http().maxConnections(), "a --http flag replaces the address, not the bound");
+        assertEquals(4, o.peer().maxConnections());
+    }
+
+    @Test
+    void maxConnectionsBelowOneOrNotAnIntegerIsRefusedNamingTheKey() throws IOException {
+        ConfigException http = fails("data_dir = \"/d\"\n[http]\nmax_connections = 0\n");
+        assertTrue(http.getMessage().contains("http.max_connections: 0 (expected: >= 1)"), http.getMessage());
+        ConfigException peer = fails("data_dir = \"/d\"\n[peer]\nmax_connections = -3\n");
+        assertTrue(peer.getMessage().contains("peer.max_connections: -3 (expected: >= 1)"), peer.getMessage());
+        ConfigException text = fails("data_dir = \"/d\"\n[peer]\nmax_connections = \"many\"\n");
+        assertTrue(text.getMessage().contains("peer.max_connections"), text.getMessage());
+        ConfigException huge = fails("data_dir = \"/d\"\n[http]\nmax_connections = 99999999999\n");
+        assertTrue(huge.getMessage().contains("http.max_connections"), huge.getMessage());
     }
 
     @Test

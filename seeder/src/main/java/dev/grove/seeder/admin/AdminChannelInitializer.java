@@ -12,7 +12,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The one place that builds the admin API's pipeline:
+ * The one place that builds the admin API's pipeline, for connections the server channel's {@code ConnectionLimit}
+ * admitted (one beyond {@code maxConnections} is closed before it gets a pipeline):
  *
  * <pre>
  *   idle       IdleStateHandler     (nothing read or written for idleTimeout: the connection is closed)

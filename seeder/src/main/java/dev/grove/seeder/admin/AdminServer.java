@@ -1,5 +1,6 @@
 package dev.grove.seeder.admin;
 
+import dev.grove.node.admission.ConnectionLimit;
 import dev.grove.protocol.error.ErrorCode;
 import dev.grove.protocol.error.GroveException;
 import dev.grove.seeder.SeederService;
@@ -28,7 +29,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The seeder's admin REST API (JSON over HTTP/1.1, {@code /api/v1/...}, bearer token), on its own port, separate from
- * the public content port. See {@code docs/admin-api.md} for routes and formats.
+ * the public content port. See {@code docs/admin-api.md} for routes and formats. At most
+ * {@link AdminServerOptions#maxConnections()} connections are open at once: one accepted beyond that is closed at
+ * once, unread ({@link ConnectionLimit}).
  *
  * <pre>
  *   NEW --start()--> STARTED --close()--> CLOSED      (close() from NEW is allowed; no restart)
@@ -44,6 +47,7 @@ public final class AdminServer implements AutoCloseable {
 
     private final AdminServerOptions options;
     private final SeederService service;
+    private final ConnectionLimit limit;
     private State state = State.NEW;
     private EventLoopGroup boss;
     private EventLoopGroup io;
@@ -55,6 +59,7 @@ public final class AdminServer implements AutoCloseable {
     public AdminServer(AdminServerOptions options, SeederService service) {
         this.options = Objects.requireNonNull(options, "options");
         this.service = Objects.requireNonNull(service, "service");
+        this.limit = new ConnectionLimit("admin API", "admin.max_connections", options.maxConnections());
     }
 
     /** Empties the upload spool directory, binds, and returns once the port is open. */
@@ -80,6 +85,7 @@ public final class AdminServer implements AutoCloseable {
             serverChannel = new ServerBootstrap()
                     .group(boss, io)
                     .channel(NioServerSocketChannel.class)
+                    .handler(limit)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(init)
@@ -100,6 +106,16 @@ public final class AdminServer implements AutoCloseable {
     /** The address actually bound; null before {@link #start()}. */
     public InetSocketAddress boundAddress() {
         return bound;
+    }
+
+    /** Accepted connections open now. */
+    int connectionsOpen() {
+        return limit.open();
+    }
+
+    /** Connections closed at once because {@link AdminServerOptions#maxConnections()} were open. */
+    long connectionsRefused() {
+        return limit.refused();
     }
 
     /** {@code http://HOST:PORT} of the bound address. */

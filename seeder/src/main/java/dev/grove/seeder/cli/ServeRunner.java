@@ -67,7 +67,8 @@ final class ServeRunner implements AutoCloseable {
         Seeder seeder = Seeder.start(SeederOptions.from(config));
         AdminServer admin = null;
         try {
-            admin = new AdminServer(AdminServerOptions.defaults(adminBind, token, data), seeder.service()).start();
+            admin = new AdminServer(AdminServerOptions.defaults(adminBind, token, data)
+                    .withMaxConnections(config.admin().maxConnections()), seeder.service()).start();
             Files.writeString(data.resolve(ADMIN_URL_FILE), admin.baseUrl() + "\n", StandardCharsets.US_ASCII);
         } catch (IOException | RuntimeException e) {
             if (admin != null) {

@@ -1,6 +1,7 @@
 package dev.grove.seeder.config;
 
 import dev.grove.node.config.HostPort;
+import dev.grove.protocol.error.ConfigException;
 import java.nio.file.Path;
 import java.util.Objects;
 import dev.grove.seeder.sign.KeyType;
@@ -27,27 +28,36 @@ public record SeederConfig(Path dataDir, Admin admin, Http http, Peer peer, Sign
     }
 
     /**
-     * {@code [admin]}: the REST API and the file holding its bearer token (absent: the seeder makes one in its
-     * data directory at first start).
+     * {@code [admin]}: the REST API, the file holding its bearer token (absent: the seeder makes one in its data
+     * directory at first start), and how many connections may be open at once (one more is closed at once).
      */
-    public record Admin(HostPort listen, Optional<Path> tokenFile) {
+    public record Admin(HostPort listen, Optional<Path> tokenFile, int maxConnections) {
         public Admin {
             Objects.requireNonNull(listen, "admin.listen");
             Objects.requireNonNull(tokenFile, "admin.token_file");
+            requireConnections("admin.max_connections", maxConnections);
         }
     }
 
-    /** {@code [http]}: distributions served as a node serves them. */
-    public record Http(HostPort listen) {
+    /** {@code [http]}: distributions served as a node serves them, and how many connections may be open at once. */
+    public record Http(HostPort listen, int maxConnections) {
         public Http {
             Objects.requireNonNull(listen, "http.listen");
+            requireConnections("http.max_connections", maxConnections);
         }
     }
 
-    /** {@code [peer]}: nodes connect here. */
-    public record Peer(HostPort listen) {
+    /** {@code [peer]}: nodes connect here, at most {@code maxConnections} at once. */
+    public record Peer(HostPort listen, int maxConnections) {
         public Peer {
             Objects.requireNonNull(listen, "peer.listen");
+            requireConnections("peer.max_connections", maxConnections);
+        }
+    }
+
+    private static void requireConnections(String key, int max) {
+        if (max < 1) {
+            throw new ConfigException(key + ": " + max + " (expected: >= 1)");
         }
     }
 

@@ -39,7 +39,7 @@ public final class SeederConfigLoader {
             Path dataDir = o.dataDir().or(() -> Optional.ofNullable(f.dataDir()).map(Path::of))
                     .orElseThrow(() -> new ConfigException(
                             "data_dir is required (set data_dir in the config file or pass --data DIR)"));
-            AdminSection a = f.admin() != null ? f.admin() : new AdminSection(null, null);
+            AdminSection a = f.admin() != null ? f.admin() : new AdminSection(null, null, null);
             HostPort admin = o.adminListen().or(() -> Optional.ofNullable(a.listen()))
                     .orElse(SeederDefaults.ADMIN_LISTEN);
             HostPort http = o.httpListen().or(() -> Optional.ofNullable(f.http()).map(ListenSection::listen))
@@ -56,12 +56,22 @@ public final class SeederConfigLoader {
             if (threads < 1 || threads > 64) {
                 throw new ConfigException("tasks.threads: " + threads + " (expected: 1..64)");
             }
-            return new SeederConfig(dataDir, new SeederConfig.Admin(admin, Optional.ofNullable(a.tokenFile())
-                    .map(Path::of)), new SeederConfig.Http(http), new SeederConfig.Peer(peer),
+            SeederConfig.Admin adminSection = new SeederConfig.Admin(admin,
+                    Optional.ofNullable(a.tokenFile()).map(Path::of),
+                    Optional.ofNullable(a.maxConnections()).orElse(SeederDefaults.ADMIN_MAX_CONNECTIONS));
+            SeederConfig.Http httpSection = new SeederConfig.Http(http, maxConnections(f.http(),
+                    SeederDefaults.HTTP_MAX_CONNECTIONS));
+            SeederConfig.Peer peerSection = new SeederConfig.Peer(peer, maxConnections(f.peer(),
+                    SeederDefaults.PEER_MAX_CONNECTIONS));
+            return new SeederConfig(dataDir, adminSection, httpSection, peerSection,
                     new SeederConfig.Signing(keyDir, keyType, validity), new SeederConfig.Tasks(threads));
         } catch (ConfigException e) {
             throw new ConfigException(source + ": " + e.getMessage(), e);
         }
+    }
+
+    private static int maxConnections(ListenSection s, int defaultValue) {
+        return s == null || s.maxConnections() == null ? defaultValue : s.maxConnections();
     }
 
     private static KeyType keyType(String s) {
@@ -106,10 +116,10 @@ public final class SeederConfigLoader {
     record TasksSection(Integer threads) {
     }
 
-    record AdminSection(HostPort listen, String tokenFile) {
+    record AdminSection(HostPort listen, String tokenFile, Integer maxConnections) {
     }
 
-    record ListenSection(HostPort listen) {
+    record ListenSection(HostPort listen, Integer maxConnections) {
     }
 
     record SigningSection(String keyDir, String keyType, String summaryValidity) {

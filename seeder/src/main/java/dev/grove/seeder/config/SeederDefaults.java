@@ -15,6 +15,19 @@ public final class SeederDefaults {
     /** A signed summary's validity; the seeder re-signs at half of it. */
     public static final Duration SUMMARY_VALIDITY = Duration.ofDays(7);
     public static final int TASK_THREADS = 2;
+    /** Admin API connections open at once ({@code admin.max_connections}): operators and their automation. */
+    public static final int ADMIN_MAX_CONNECTIONS = 64;
+    /**
+     * Content connections open at once ({@code http.max_connections}): the seeder is the fleet's central server,
+     * not a gateway, so more than a node's {@code NodeDefaults.HTTP_MAX_CONNECTIONS}.
+     */
+    public static final int HTTP_MAX_CONNECTIONS = 4096;
+    /**
+     * Peer connections open at once ({@code peer.max_connections}): every node of the fleet keeps one (two for a
+     * while when it reconnects before the seeder saw the old one close), so fleets of a few thousand nodes; a node's
+     * default ({@code NodeDefaults.PEER_MAX_CONNECTIONS}, sized for one site) would refuse a larger fleet.
+     */
+    public static final int PEER_MAX_CONNECTIONS = 4096;
 
     private SeederDefaults() {
     }

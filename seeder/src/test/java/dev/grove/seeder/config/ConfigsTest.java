@@ -82,10 +82,13 @@ class ConfigsTest {
                 [admin]
                 listen = "127.0.0.1:0"
                 token_file = "/etc/grove/admin.token"
+                max_connections = 8
                 [http]
                 listen = "127.0.0.1:7480"
+                max_connections = 500
                 [peer]
                 listen = "[::1]:7410"
+                max_connections = 300
                 [signing]
                 key_dir = "/etc/grove/keys"
                 key_type = "ed25519"
@@ -101,6 +104,11 @@ class ConfigsTest {
         assertEquals(dev.grove.seeder.sign.KeyType.ED25519, opts.keyType());
         assertEquals(java.time.Duration.ofHours(36), opts.summaryValidity());
         assertEquals(3, opts.taskThreads());
+        assertEquals(8, c.admin().maxConnections());
+        assertEquals(500, c.http().maxConnections());
+        assertEquals(300, c.peer().maxConnections());
+        assertEquals(500, opts.httpMaxConnections());
+        assertEquals(300, opts.peerMaxConnections());
         assertEquals(Path.of("/srv/seeder"), c.dataDir());
         assertEquals(HostPort.of("127.0.0.1", 0), c.admin().listen());
         assertEquals(Optional.of(Path.of("/etc/grove/admin.token")), c.admin().tokenFile());
@@ -124,6 +132,14 @@ class ConfigsTest {
         assertEquals(SeederDefaults.KEY_TYPE, c.signing().keyType());
         assertEquals(java.time.Duration.ofDays(7), c.signing().summaryValidity());
         assertEquals(2, c.tasks().threads());
+        assertEquals(SeederDefaults.ADMIN_MAX_CONNECTIONS, c.admin().maxConnections());
+        assertEquals(SeederDefaults.HTTP_MAX_CONNECTIONS, c.http().maxConnections());
+        assertEquals(SeederDefaults.PEER_MAX_CONNECTIONS, c.peer().maxConnections());
+        dev.grove.seeder.SeederOptions opts = dev.grove.seeder.SeederOptions.from(c);
+        assertEquals(SeederDefaults.HTTP_MAX_CONNECTIONS, opts.httpMaxConnections());
+        assertEquals(SeederDefaults.PEER_MAX_CONNECTIONS, opts.peerMaxConnections());
+        assertTrue(SeederDefaults.PEER_MAX_CONNECTIONS > dev.grove.node.config.NodeDefaults.PEER_MAX_CONNECTIONS,
+                "every node of the fleet connects to the seeder: more than to one node of a site");
     }
 
     private ConfigException fails(String toml) throws IOException {
@@ -149,6 +165,14 @@ class ConfigsTest {
                 .contains("between 1h and 365d"));
         assertTrue(fails("data_dir = \"/d\"\n[tasks]\nthreads = 0\n").getMessage()
                 .contains("tasks.threads: 0"));
+        assertTrue(fails("data_dir = \"/d\"\n[admin]\nmax_connections = 0\n").getMessage()
+                .contains("admin.max_connections: 0 (expected: >= 1)"));
+        assertTrue(fails("data_dir = \"/d\"\n[http]\nmax_connections = -1\n").getMessage()
+                .contains("http.max_connections: -1 (expected: >= 1)"));
+        assertTrue(fails("data_dir = \"/d\"\n[peer]\nmax_connections = 0\n").getMessage()
+                .contains("peer.max_connections: 0 (expected: >= 1)"));
+        assertTrue(fails("data_dir = \"/d\"\n[admin]\nmax_connections = \"64\"\n").getMessage()
+                .contains("admin.max_connections"));
         String malformed = fails("data_dir = \"/d\n").getMessage();
         assertTrue(malformed.contains("malformed TOML"), malformed);
         assertFalse(malformed.contains("Exception"), malformed);

@@ -180,21 +180,16 @@ public final class Node implements AutoCloseable {
                 }
             });
             metrics.add(out -> {
-                out.append("# HELP grove_peer_connections_active Open connections of the peer endpoint\n");
-                out.append("# TYPE grove_peer_connections_active gauge\n");
-                out.append("grove_peer_connections_active ").append(peerServer.connectionsOpen()).append('\n');
-                out.append("# HELP grove_peer_connections_refused_total Peer connections closed at once because"
-                        + " peer.max_connections were open\n");
-                out.append("# TYPE grove_peer_connections_refused_total counter\n");
-                out.append("grove_peer_connections_refused_total ").append(peerServer.connectionsRefused())
-                        .append('\n');
+                MetricsSource.gauge(out, "grove_peer_connections_active", "Open connections of the peer endpoint",
+                        peerServer.connectionsOpen());
+                MetricsSource.counter(out, "grove_peer_connections_refused_total",
+                        "Peer connections closed at once because peer.max_connections were open",
+                        peerServer.connectionsRefused());
             });
             metrics.add(out -> {
                 HttpServer h = httpRef.get();
                 long sent = h == null ? 0 : h.metrics().snapshot().bytesSent();
-                out.append("# HELP grove_lan_bytes_out_total Bytes the device endpoint sent\n");
-                out.append("# TYPE grove_lan_bytes_out_total counter\n");
-                out.append("grove_lan_bytes_out_total ").append(sent).append('\n');
+                MetricsSource.counter(out, "grove_lan_bytes_out_total", "Bytes the device endpoint sent", sent);
             });
             if (status != null) {
                 ReplicationStatus s = status;

@@ -177,15 +177,25 @@ class SiteSwarmTest {
                 + " (superblocks " + superblocks + ")");
     }
 
+    /** An owner stall of 2 s (so that a working owner is waited for 10 s, not 100 s). */
+    private static SwarmOptions ownerStall2s(SwarmOptions o) {
+        return o.withLimits(new SitePeers.LanLimits(512, 4, java.time.Duration.ofSeconds(2),
+                java.time.Duration.ofSeconds(120)));
+    }
+
+    /** A link on which a slow gateway's third of a release of {@code copy} bytes takes about 8 s. */
+    private static LinkShape slowGatewayLink(long copy) {
+        return new LinkShape(copy / 24, java.time.Duration.ofMillis(5), 0);
+    }
+
     @Test
     void aSlowPeerAnnouncesTheCommitItIsReplicatingUntilItHasIt() throws Exception {
         // gw-3 is a slow gateway: its link to the seeder takes ~8 s for its third of the release. It announces
         // (Inventory.working_commits) that it is replicating the commit, so its peers give it 5x the owner stall
         // before they pass it over and fetch its share themselves; once it has published, it is no longer working.
-        UnaryOperator<SwarmOptions> stall2s = o -> o.withLimits(new SitePeers.LanLimits(512, 4,
-                java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(120)));
+        UnaryOperator<SwarmOptions> stall2s = SiteSwarmTest::ownerStall2s;
         long copy = f.oneCopyBytes();
-        LinkShape slowLink = new LinkShape(copy / 24, java.time.Duration.ofMillis(5), 0);
+        LinkShape slowLink = slowGatewayLink(copy);
         try (RelayLoop loop = new RelayLoop(1);
              ShapedRelay relay = ShapedRelay.start(loop, "gw-3-wan", f.seeder.peerAddress(), slowLink, slowLink, 1)) {
             Node g1 = f.startNode("gw-1", SITE, d -> d, stall2s::apply);
@@ -217,10 +227,9 @@ class SiteSwarmTest {
         // gw-3 reaches the seeder through a slow relay; while it replicates, its peers see it working on the commit
         // (and would wait 5x the owner stall for its share). Its link then dies: the attempt fails, and the peers
         // must see it stop working at once, not keep waiting the longer stall for a node that fetches nothing.
-        UnaryOperator<SwarmOptions> stall2s = o -> o.withLimits(new SitePeers.LanLimits(512, 4,
-                java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(120)));
+        UnaryOperator<SwarmOptions> stall2s = SiteSwarmTest::ownerStall2s;
         long copy = f.oneCopyBytes();
-        LinkShape slowLink = new LinkShape(copy / 24, java.time.Duration.ofMillis(5), 0);
+        LinkShape slowLink = slowGatewayLink(copy);
         Node g1 = f.startNode("gw-1", SITE, d -> d, stall2s::apply);
         Node g2 = f.startNode("gw-2", SITE, d -> d, stall2s::apply);
         Node cut;

@@ -319,6 +319,14 @@ public final class NodeCommand {
     private void printStatus(JsonNode root, URI uri, boolean terminal) {
         out.println("node " + uri);
         printDistributions(root);
+        JsonNode store = root.path("store");
+        if (store.isObject()) {
+            // only with [limits] disk_budget_bytes set
+            out.println("store  " + store.path("storedBytes").asLong() + " of " + store.path("budgetBytes").asLong()
+                    + " bytes budgeted" + (store.path("overBudget").asBoolean(false)
+                    ? ", OVER BUDGET: what is served alone takes more" : "")
+                    + ", " + store.path("collections").asLong() + " collection(s)");
+        }
         List<String> replication = ReplicationView.lines(root, ReplicationView.who(root,
                 uri.getHost() + ":" + uri.getPort()), terminal);
         if (!replication.isEmpty()) {

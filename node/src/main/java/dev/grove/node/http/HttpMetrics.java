@@ -80,20 +80,14 @@ public final class HttpMetrics {
             out.append("grove_http_responses_total{class=\"").append(k).append("xx\"} ")
                     .append(s.responses(k)).append('\n');
         }
-        family(out, "grove_http_sent_bytes_total", "counter", "Body bytes sent (files and in-memory bodies).",
+        MetricsSource.counter(out, "grove_http_sent_bytes_total", "Body bytes sent (files and in-memory bodies).",
                 s.bytesSent());
-        family(out, "grove_http_objects_served_total", "counter", "OSTree objects sent with status 200 or 206.",
+        MetricsSource.counter(out, "grove_http_objects_served_total", "OSTree objects sent with status 200 or 206.",
                 s.objectsServed());
-        family(out, "grove_http_connections_active", "gauge", "Open device connections.", s.activeConnections());
-        family(out, "grove_http_connections_total", "counter", "Device connections accepted.",
+        MetricsSource.gauge(out, "grove_http_connections_active", "Open device connections.", s.activeConnections());
+        MetricsSource.counter(out, "grove_http_connections_total", "Device connections accepted.",
                 s.connectionsAccepted());
-        family(out, "grove_http_connections_refused_total", "counter",
+        MetricsSource.counter(out, "grove_http_connections_refused_total",
                 "Device connections closed at once because max_connections were open.", s.connectionsRefused());
-    }
-
-    private static void family(StringBuilder out, String name, String type, String help, long value) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
-                .append("# TYPE ").append(name).append(' ').append(type).append('\n')
-                .append(name).append(' ').append(value).append('\n');
     }
 }

@@ -1,5 +1,6 @@
 package dev.grove.node.replicate;
 
+import dev.grove.node.http.MetricsSource;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -145,12 +146,15 @@ public final class ReplicationStatus {
 
     /** Prometheus families (the LAN counter is the HTTP server's; the composition root adds it). */
     public void appendPrometheus(StringBuilder out) {
-        family(out, "grove_wan_bytes_in_total", "Bytes of objects and delta files received from the seeder",
+        MetricsSource.counter(out, "grove_wan_bytes_in_total",
+                "Bytes of objects and delta files received from the seeder",
                 wanBytesIn.get());
-        family(out, "grove_lan_bytes_in_total", "Bytes of objects received from site peers while replicating",
+        MetricsSource.counter(out, "grove_lan_bytes_in_total",
+                "Bytes of objects received from site peers while replicating",
                 lanBytesIn.get());
-        family(out, "grove_objects_verified_total", "Objects received, verified and stored", objectsVerified.get());
-        family(out, "grove_objects_rejected_total", "Objects received that failed verification",
+        MetricsSource.counter(out, "grove_objects_verified_total", "Objects received, verified and stored",
+                objectsVerified.get());
+        MetricsSource.counter(out, "grove_objects_rejected_total", "Objects received that failed verification",
                 objectsRejected.get());
         out.append("# HELP grove_summaries_refused_total Summaries refused by the gate, by reason\n");
         out.append("# TYPE grove_summaries_refused_total counter\n");
@@ -164,11 +168,6 @@ public final class ReplicationStatus {
         }
     }
 
-    private static void family(StringBuilder out, String name, String help, long value) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        out.append("# TYPE ").append(name).append(" counter\n");
-        out.append(name).append(' ').append(value).append('\n');
-    }
 
     /** Mutable progress of one distribution; every method synchronized. */
     final class Progress {

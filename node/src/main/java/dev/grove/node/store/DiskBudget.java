@@ -1,5 +1,6 @@
 package dev.grove.node.store;
 
+import dev.grove.node.http.MetricsSource;
 import dev.grove.protocol.error.ConfigException;
 import dev.grove.protocol.ostree.Checksum;
 import dev.grove.protocol.ostree.DeltaName;
@@ -127,20 +128,15 @@ public final class DiskBudget {
 
     /** {@code grove_store_*} families; sizes as of the last check (start and each publish). */
     public void appendPrometheus(StringBuilder out) {
-        out.append("# HELP grove_store_budget_bytes The disk budget ([limits] disk_budget_bytes)\n");
-        out.append("# TYPE grove_store_budget_bytes gauge\n");
-        out.append("grove_store_budget_bytes ").append(budgetBytes).append('\n');
-        out.append("# HELP grove_store_bytes Bytes of object and delta files, as of the last budget check\n");
-        out.append("# TYPE grove_store_bytes gauge\n");
-        out.append("grove_store_bytes ").append(Math.max(0, storedBytes)).append('\n');
-        out.append("# HELP grove_store_over_budget 1 when what is served alone takes more than the budget\n");
-        out.append("# TYPE grove_store_over_budget gauge\n");
-        out.append("grove_store_over_budget ").append(overBudget ? 1 : 0).append('\n');
-        out.append("# HELP grove_store_collections_total Garbage collections run to keep to the budget\n");
-        out.append("# TYPE grove_store_collections_total counter\n");
-        out.append("grove_store_collections_total ").append(collections.get()).append('\n');
-        out.append("# HELP grove_store_collected_objects_total Objects removed to keep to the budget\n");
-        out.append("# TYPE grove_store_collected_objects_total counter\n");
-        out.append("grove_store_collected_objects_total ").append(objectsRemoved.get()).append('\n');
+        MetricsSource.gauge(out, "grove_store_budget_bytes", "The disk budget ([limits] disk_budget_bytes)",
+                budgetBytes);
+        MetricsSource.gauge(out, "grove_store_bytes", "Bytes of object and delta files, as of the last budget check",
+                Math.max(0, storedBytes));
+        MetricsSource.gauge(out, "grove_store_over_budget", "1 when what is served alone takes more than the budget",
+                overBudget ? 1 : 0);
+        MetricsSource.counter(out, "grove_store_collections_total", "Garbage collections run to keep to the budget",
+                collections.get());
+        MetricsSource.counter(out, "grove_store_collected_objects_total", "Objects removed to keep to the budget",
+                objectsRemoved.get());
     }
 }

@@ -6,6 +6,7 @@ import dev.grove.node.discovery.LocalAdvert;
 import dev.grove.node.discovery.PeerAddress;
 import dev.grove.node.discovery.PeerDirectory;
 import dev.grove.node.discovery.PeerDirectoryListener;
+import dev.grove.node.http.MetricsSource;
 import dev.grove.node.peer.PeerClient;
 import dev.grove.node.peer.PeerIdentity;
 import dev.grove.node.peer.PeerSession;
@@ -616,15 +617,11 @@ public final class SiteMesh implements SitePeers, PeerSessionListener, PeerDirec
 
     /** Prometheus lines of the swarm. */
     public void appendPrometheus(StringBuilder out) {
-        out.append("# HELP grove_peer_rejects_total Site peers dropped for sending an object that failed verification\n");
-        out.append("# TYPE grove_peer_rejects_total counter\n");
-        out.append("grove_peer_rejects_total ").append(rejects.get()).append('\n');
-        out.append("# HELP grove_peer_refused_total Peer sessions or requests refused (other site, quarantined)\n");
-        out.append("# TYPE grove_peer_refused_total counter\n");
-        out.append("grove_peer_refused_total ").append(refused.get()).append('\n');
-        out.append("# HELP grove_site_peers Site peers with an open session\n");
-        out.append("# TYPE grove_site_peers gauge\n");
-        out.append("grove_site_peers ").append(connectedPeers().size()).append('\n');
+        MetricsSource.counter(out, "grove_peer_rejects_total",
+                "Site peers dropped for sending an object that failed verification", rejects.get());
+        MetricsSource.counter(out, "grove_peer_refused_total",
+                "Peer sessions or requests refused (other site, quarantined)", refused.get());
+        MetricsSource.gauge(out, "grove_site_peers", "Site peers with an open session", connectedPeers().size());
     }
 
     /** A status section. */

@@ -219,6 +219,9 @@ class NodeCommandTest {
             assertTrue(status.out().contains("\"budgetBytes\" : 100000"), status.out());
             assertTrue(status.out().contains("\"overBudget\" : false"), status.out());
             assertTrue(status.out().lines().anyMatch(l -> l.contains("\"complete\" : true")), status.out());
+            Result plain = node("status", "--url", "http://127.0.0.1:" + running.httpAddress().getPort());
+            assertTrue(plain.out().lines().anyMatch(l -> l.startsWith("store  ")
+                    && l.contains(" of 100000 bytes budgeted, 1 collection(s)")), plain.out());
         }
         try (RocksObjectStore store = RocksObjectStore.open(data, Clock.systemUTC())) {
             assertTrue(store.storedBytes() <= 100_000, "v1's 500 kB file was collected: " + store.storedBytes());

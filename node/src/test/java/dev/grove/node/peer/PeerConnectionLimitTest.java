@@ -16,7 +16,6 @@ import dev.grove.protocol.error.ConfigException;
 import dev.grove.protocol.error.GroveException;
 import dev.grove.protocol.wire.PeerMessage;
 import dev.grove.protocol.wire.Role;
-import dev.grove.protocol.wire.WireMapper;
 import java.io.DataInputStream;
 import java.net.Socket;
 import java.time.Duration;
@@ -72,23 +71,13 @@ class PeerConnectionLimitTest {
         return s;
     }
 
-    /** The first frame the server sends on a connection it admitted: its Hello. */
-    private static PeerMessage readFrame(Socket s) throws Exception {
-        DataInputStream in = new DataInputStream(s.getInputStream());
-        int n = in.readInt();
-        int hl = in.readInt();
-        byte[] header = new byte[hl];
-        in.readFully(header);
-        in.skipNBytes(n - 4 - hl);
-        return WireMapper.decode(header);
-    }
 
     @Test
     void aConnectionBeyondTheLimitIsClosedUnreadAndOneIsAdmittedAgainAfterAClose() throws Exception {
         PeerSession first = client.connect(address).get(10, TimeUnit.SECONDS);
         first.ping().get(10, TimeUnit.SECONDS);
         try (Socket second = raw()) {
-            PeerMessage hello = readFrame(second);
+            PeerMessage hello = PeerFixture.readFrame(new java.io.DataInputStream(second.getInputStream()));
             assertEquals("gw-1", assertInstanceOf(PeerMessage.Hello.class, hello).nodeId());
             assertEquals(2, server.connectionsOpen());
 

@@ -22,6 +22,16 @@ import java.util.stream.Stream;
  * {@link RocksObjectStore}.
  */
 final class PeerFixture {
+    /** Reads one frame (length, header length, header, body skipped) as a raw client would, and decodes its header. */
+    static dev.grove.protocol.wire.PeerMessage readFrame(java.io.DataInputStream in) throws Exception {
+        int n = in.readInt();
+        int hl = in.readInt();
+        byte[] header = new byte[hl];
+        in.readFully(header);
+        in.skipNBytes(n - 4 - hl);
+        return dev.grove.protocol.wire.WireMapper.decode(header);
+    }
+
     public static final Path OSTREE = Path.of("/usr/bin/ostree");
     public static final int LARGE_BYTES = 5 << 20;
 

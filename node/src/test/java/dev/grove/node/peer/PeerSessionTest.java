@@ -270,7 +270,7 @@ class PeerSessionTest {
             try (Socket s = raw.accept()) {
                 DataOutputStream out = new DataOutputStream(s.getOutputStream());
                 DataInputStream in = new DataInputStream(s.getInputStream());
-                assertInstanceOf(PeerMessage.Hello.class, readFrame(in));
+                assertInstanceOf(PeerMessage.Hello.class, PeerFixture.readFrame(in));
                 writeFrame(out, WireMapper.encode(new PeerMessage.Hello(1, Role.SEEDER, "liar", "central", 0, 0,
                         List.of())));
                 PeerSession liar = connecting.get(10, TimeUnit.SECONDS);
@@ -278,7 +278,7 @@ class PeerSessionTest {
                         .limit(3).map(PeerMessage.ObjectRef::of).toList();
                 CollectingReceiver r = new CollectingReceiver();
                 java.util.concurrent.CompletableFuture<List<PeerMessage.ObjectRef>> answer = liar.wantUpTo(refs, 1, r);
-                PeerMessage.Want want = assertInstanceOf(PeerMessage.Want.class, readFrame(in));
+                PeerMessage.Want want = assertInstanceOf(PeerMessage.Want.class, PeerFixture.readFrame(in));
                 assertEquals(1, want.maxBytes());
                 byte[] chunk = WireMapper.encode(PeerMessage.ObjectChunk.ofObject(want.requestId(), first, 0,
                         body.length, true));
@@ -371,10 +371,10 @@ class PeerSessionTest {
             writeFrame(out, WireMapper.encode(new PeerMessage.Hello(1, Role.NODE, "raw", "plant-7", 0, 0, List.of())));
             writeFrame(out, new byte[] {(byte) 0xa0, 0x06, 0x01});   // field 100: a message from the future
             writeFrame(out, WireMapper.encode(new PeerMessage.Ping(77)));
-            assertInstanceOf(PeerMessage.Hello.class, readFrame(in));
-            PeerMessage.Error err = assertInstanceOf(PeerMessage.Error.class, readFrame(in));
+            assertInstanceOf(PeerMessage.Hello.class, PeerFixture.readFrame(in));
+            PeerMessage.Error err = assertInstanceOf(PeerMessage.Error.class, PeerFixture.readFrame(in));
             assertEquals(ErrorCode.MALFORMED, err.code());
-            assertEquals(new PeerMessage.Pong(77), readFrame(in));
+            assertEquals(new PeerMessage.Pong(77), PeerFixture.readFrame(in));
         }
     }
 
@@ -385,14 +385,6 @@ class PeerSessionTest {
         out.flush();
     }
 
-    private static PeerMessage readFrame(DataInputStream in) throws Exception {
-        int n = in.readInt();
-        int hl = in.readInt();
-        byte[] header = new byte[hl];
-        in.readFully(header);
-        in.skipNBytes(n - 4 - hl);
-        return WireMapper.decode(header);
-    }
 
     private static long size(ObjectId id) {
         try {

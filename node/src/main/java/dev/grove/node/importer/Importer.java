@@ -161,7 +161,7 @@ public final class Importer {
         Objects.requireNonNull(in, "in");
         Objects.requireNonNull(req, "req");
         long start = clock.millis();
-        try (Session s = new Session(req)) {
+        try (Session s = new Session(req); ParallelWrites parallel = new ParallelWrites()) {
             TarReader reader = TarReader.open(new NonClosing(in));
             String root = null;
             Optional<TarEntry> next;
@@ -192,8 +192,8 @@ public final class Importer {
                             + entry.type().name().toLowerCase(java.util.Locale.ROOT) + " (expected: a regular file)");
                 }
                 switch (c.kind()) {
-                    case OBJECT -> s.writeObject(c.object().orElseThrow(), reader.body(),
-                            "tarball entry " + entry.name());
+                    case OBJECT -> s.copyObject(c.object().orElseThrow(), reader.body(),
+                            "tarball entry " + entry.name(), parallel);
                     case REF -> s.addRef(c.detail(), reader.body(), entry.size());
                     case DELTA -> s.deltas.stage(s.staging, c.path(), reader.body());
                     case SUMMARY -> s.summary = readBounded(reader.body(), entry.size(), SummaryFiles.MAX_BYTES,
@@ -207,6 +207,7 @@ public final class Importer {
                 throw new MalformedObjectException("tarball: no OSTree repository in it (expected: objects/ and "
                         + "refs/heads/ entries, at the top or under one directory)");
             }
+            parallel.awaitAll(); // the walk below sees staged (verified) objects only
             ReachabilityWalker.Source source = s.staging::has;
             return s.finish(source, () -> { }, kept -> { }, start);
         } catch (IOException e) {
@@ -297,8 +298,13 @@ public final class Importer {
      * running writes, so the staging is never closed under a writer. Used by one thread (the walk).
      */
     private static final class ParallelWrites implements AutoCloseable {
+        /** Writes submitted and not yet done at most: the submitter waits beyond (bounds the queue, not the disk). */
+        static final int MAX_PENDING = 1024;
+
         private final java.util.concurrent.ExecutorService pool;
-        private final List<java.util.concurrent.Future<?>> pending = new ArrayList<>();
+        /** In submission order; a prefix of writes done without error is dropped as it completes. */
+        private final java.util.ArrayDeque<java.util.concurrent.Future<?>> pending = new java.util.ArrayDeque<>();
+        private final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(MAX_PENDING);
         private volatile boolean failed;
 
         ParallelWrites() {
@@ -314,15 +320,26 @@ public final class Importer {
             if (failed) {
                 awaitAll();
             }
+            try {
+                slots.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("import interrupted");
+            }
             pending.add(pool.submit(() -> {
                 try {
                     w.run();
                 } catch (IOException | RuntimeException | Error e) {
                     failed = true;
                     throw e;
+                } finally {
+                    slots.release();
                 }
                 return null;
             }));
+            while (!pending.isEmpty() && pending.peekFirst().isDone() && !failed) {
+                pending.pollFirst();
+            }
         }
 
         /** Waits for every submitted write; rethrows the first failure in submission order. */
@@ -390,6 +407,31 @@ public final class Importer {
                 }
                 throw new MalformedObjectException(where + ": object " + id + " is malformed: " + e.getMessage(), e);
             }
+        }
+
+        /**
+         * Stages an object read from a sequential source (a tarball entry): its bytes are copied into the staging here,
+         * on the reading thread, and verified on the pool while the next entries are read. Commitmeta (mutable, not
+         * content-addressed) is written at once.
+         */
+        void copyObject(ObjectId id, InputStream in, String where, ParallelWrites parallel) throws IOException {
+            if (!id.type().isContentAddressed()) {
+                writeObject(id, in, where);
+                return;
+            }
+            if (staging.copyUnverified(id, in) < 0) {
+                return;
+            }
+            parallel.submit(() -> {
+                long n;
+                try {
+                    n = staging.verifyCopied(id);
+                } catch (MalformedObjectException e) {
+                    throw new MalformedObjectException(where + ": object " + id + " is malformed: " + e.getMessage(),
+                            e);
+                }
+                written.merge(id, n, Long::sum);
+            });
         }
 
         /**

@@ -101,6 +101,27 @@ public interface ObjectStore extends AutoCloseable {
          */
         long link(ObjectId id, Path source) throws IOException;
 
+        /**
+         * The first half of a {@link #write} split in two, so that a sequential source (a tarball) can be read on one
+         * thread while objects are verified on others: copies the bytes of content-addressed object {@code id} into
+         * the staging unchecked. The object is not staged ({@link #has}, {@link #staged()}, a commit: none sees it)
+         * until {@link #verifyCopied} accepts it; an object never verified is dropped with the staging.
+         *
+         * @return bytes copied, or -1 when the store or this staging holds the object already or a copy of it is
+         *         waiting for its verification (the input is drained; do not verify)
+         */
+        long copyUnverified(ObjectId id, InputStream in) throws IOException;
+
+        /**
+         * The second half: verifies the copy {@link #copyUnverified} made and stages it. Thread-safe (any thread, one
+         * call per copy).
+         *
+         * @return bytes verified
+         * @throws dev.grove.protocol.error.ChecksumMismatchException and the other verification errors of
+         *         {@link #write}; the copy is deleted and nothing is staged
+         */
+        long verifyCopied(ObjectId id) throws IOException;
+
         /** Present in the store or in this staging. */
         boolean has(ObjectId id);
 

@@ -435,6 +435,39 @@ class ImporterTest {
                 imp -> imp.importTarball(new ByteArrayInputStream(noRepo), ImportRequest.all("os")));
     }
 
+    /**
+     * Objects of a tarball are copied on the reading thread and verified on others: an object listed twice is staged
+     * once, whichever copy is verified; a corrupt first copy refuses the import even though a good one follows (the
+     * first failure in tarball order is what is reported, as when everything was verified in order).
+     */
+    @Test
+    void anObjectListedTwiceInATarballIsStagedOnceAndACorruptFirstCopyIsRefused() throws Exception {
+        Path filez = largest(OstreeRepoFixture.objects(fx.repo(), "filez"));
+        String name = "repo/" + fx.repo().relativize(filez);
+        byte[] good = Files.readAllBytes(filez);
+        byte[] twice = TestTars.build(t -> {
+            t.tree(fx.repo(), "repo/");
+            t.file(name, good);
+        });
+        Path data = tmp.resolve("twice");
+        try (RocksObjectStore store = open(data)) {
+            ImportResult r = new Importer(store).importTarball(new ByteArrayInputStream(twice), ImportRequest.all("os"));
+            assertEquals(Map.of(REF, fx.v2(), DEV_REF, fx.v1()), r.refs());
+            assertEquals(List.of(), store.fsck());
+        }
+        assertFsck(data);
+
+        byte[] bad = good.clone();
+        bad[bad.length / 2] ^= 0x5a;
+        byte[] corruptFirst = TestTars.build(t -> {
+            t.file(name, bad);
+            t.tree(fx.repo(), "repo/");
+        });
+        String id = filez.getParent().getFileName().toString() + filez.getFileName();
+        assertRefusedUnchanged(dev.grove.protocol.error.ChecksumMismatchException.class, id,
+                imp -> imp.importTarball(new ByteArrayInputStream(corruptFirst), ImportRequest.all("os")));
+    }
+
     @Test
     void aTruncatedTarballIsRefusedWhereverItIsCut() throws Exception {
         Path parent = fx.repo().getParent();

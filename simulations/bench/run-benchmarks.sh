@@ -2,11 +2,14 @@
 # Grove benchmarks (not tests: nothing here asserts a timing).
 #   A. import of an archive repo: `grove node import` vs `ostree pull-local` into a fresh archive repo
 #   B. HTTP: `grove node run` vs nginx (sendfile) serving the same store files, measured with wrk
+#   C. (fresh) import of the usr base repo, from its tarball and from the directory, each run on a freshly made
+#      ext4 filesystem (root only: a loop mount), against what a user does with the same input: extract the
+#      tarball and `ostree pull-local --untrusted` it; `ostree pull-local --untrusted` of the directory
 # Each measurement is repeated REPS times (default 3) and the median is reported as a Markdown table on stdout;
 # progress goes to stderr. Fixtures are made in a temp dir (BENCH_TMP, default: mktemp -d) and removed at the end
 # unless KEEP=1.
 #
-# usage: simulations/bench/run-benchmarks.sh [all|import|http]
+# usage: simulations/bench/run-benchmarks.sh [all|import|http|fresh]
 # env:   REPS=3  WRK_ARGS="-t2 -c16 -d10s"  BLOB_MB=272 BLOB_OBJECTS=500  USR_DIRS="..."  CHANGE_PCT=3
 #        LARGE_MB=64  SMALL_OBJECTS=4000  PORT_GROVE=18481  PORT_NGINX=18482  WARMUP_ARGS="-t2 -c16 -d10s"
 set -euo pipefail
@@ -38,8 +41,10 @@ tmp="${BENCH_TMP:-$(mktemp -d "${TMPDIR:-/tmp}/grove-bench.XXXXXX")}"
 chmod 755 "$tmp" # nginx started as root serves files from its workers, which run unprivileged
 mkdir -p "$tmp"
 pids=()
+mounts=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    for m in "${mounts[@]}"; do umount "$m" 2>/dev/null || true; done
     [[ "${KEEP:-0}" == 1 ]] || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -388,12 +393,88 @@ CONF
     echo "| $(wc -l <"$tmp/small-urls.txt") small objects by URL list, requests/s | $mns | $mgs | $(ratio "$mgs" "$mns") |"
 }
 
+# ---------------------------------------------------------------------------------------------- C. fresh filesystems
+# Creating thousands of files right after deleting thousands (as the other cases do between repetitions) makes ext4
+# skip the just-freed inodes one by one (recently_deleted() in the inode allocator, up to minutes after the delete):
+# timings that create files then drift by 2x. Here every timed run writes into a new, empty ext4 filesystem.
+fresh_fs() { # DIR: mounts a new, empty ext4 filesystem (FS_MB, default 2048) at DIR
+    local img="$tmp/fs-$(basename "$1").img"
+    truncate -s "${FS_MB:-2048}M" "$img"
+    mkfs.ext4 -q -F "$img"
+    mkdir -p "$1"
+    mount -o loop "$img" "$1"
+    mounts+=("$1")
+}
+
+drop_fs() { # DIR
+    umount "$1"
+    rm -f "$tmp/fs-$(basename "$1").img"
+}
+
+timed() { # COMMAND...: runs it, prints its wall time in seconds
+    local t0 t1
+    sync
+    t0="$(now)"
+    "$@" >/dev/null
+    t1="$(now)"
+    secs "$t0" "$t1"
+}
+
+extract_and_pull() { # TARBALL DIR: what a user does with a tarball: extract, then pull-local --untrusted
+    mkdir "$2/x"
+    tar -C "$2/x" -xf "$1"
+    ostree init --repo="$2/pl" --mode=archive
+    ostree pull-local --untrusted --repo="$2/pl" "$2/x/usr-base" >/dev/null
+    sync -f "$2/pl"
+}
+
+pull_untrusted() { # SRC DIR
+    ostree init --repo="$2/pl" --mode=archive
+    ostree pull-local --untrusted --repo="$2/pl" "$1" >/dev/null
+    sync -f "$2/pl"
+}
+
+bench_fresh() {
+    [[ "$(id -u)" == 0 ]] && command -v mkfs.ext4 >/dev/null || { echo "fresh: needs root and mkfs.ext4" >&2; exit 1; }
+    make_usr_repo
+    tar -C "$tmp" -cf "$tmp/usr-base.tar" usr-base
+    local i t=() gt=() d=() gd=() out fs
+    for ((i = 0; i < REPS; i++)); do
+        log "fresh: run $((i + 1))/$REPS"
+        fs="$tmp/f-pl-$i"; fresh_fs "$fs"
+        t+=("$(timed extract_and_pull "$tmp/usr-base.tar" "$fs")"); drop_fs "$fs"
+        fs="$tmp/f-gt-$i"; fresh_fs "$fs"
+        out="$(timed grove node import --data "$fs/data" --distribution bench --from "$tmp/usr-base.tar")"
+        gt+=("$out")
+        drop_fs "$fs"
+        # the directory: copied onto the fresh filesystem untimed (hard links need the same filesystem)
+        fs="$tmp/f-pd-$i"; fresh_fs "$fs"; cp -a "$tmp/usr-base" "$fs/src"
+        d+=("$(timed pull_untrusted "$fs/src" "$fs")"); drop_fs "$fs"
+        fs="$tmp/f-gd-$i"; fresh_fs "$fs"; cp -a "$tmp/usr-base" "$fs/src"
+        gd+=("$(timed grove node import --data "$fs/data" --distribution bench --from "$fs/src")"); drop_fs "$fs"
+    done
+    local mt mgt md mgd
+    mt="$(printf '%s\n' "${t[@]}" | median)"
+    mgt="$(printf '%s\n' "${gt[@]}" | median)"
+    md="$(printf '%s\n' "${d[@]}" | median)"
+    mgd="$(printf '%s\n' "${gd[@]}" | median)"
+    echo "### Import on fresh filesystems (median of $REPS; seconds, wall, grove's JVM start included)"
+    echo
+    echo "| input | what a user runs instead | that | \`grove node import\` | grove/that |"
+    echo "|---|---|---|---|---|"
+    echo "| usr base tarball ($(objects_of "$tmp/usr-base") objects) | tar -xf, then ostree pull-local --untrusted | $mt | $mgt | $(ratio "$mgt" "$mt") |"
+    echo "| usr base directory | ostree pull-local --untrusted | $md | $mgd | $(ratio "$mgd" "$md") |"
+    echo
+    echo "runs: tarball: that ${t[*]}, grove ${gt[*]}; directory: that ${d[*]}, grove ${gd[*]}"
+}
+
 echo "## Grove benchmarks $(date -u +%FT%TZ)"
 echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(df -T "$tmp" | awk 'NR==2 {print $2}') at $tmp; $(java -version 2>&1 | head -1); $(ostree --version | sed -n 's/^ Version: //p' | tr -d "'" | sed 's/^/ostree /'); $(nginx -v 2>&1 | sed 's/.*: //'); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 case "$what" in
     import) bench_import ;;
     http) bench_http ;;
+    fresh) bench_fresh ;;
     all) bench_import; bench_http ;;
-    *) echo "usage: $0 [all|import|http]" >&2; exit 2 ;;
+    *) echo "usage: $0 [all|import|http|fresh]" >&2; exit 2 ;;
 esac

@@ -99,6 +99,9 @@ public final class NodeProcesses implements AutoCloseable {
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
+        // timestamps: a scenario's node logs are read side by side to follow a replication across nodes
+        cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
+        cmd.add("-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
         cmd.add("-Djava.library.path=" + System.getProperty("java.library.path")); // RocksDB's extracted library
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

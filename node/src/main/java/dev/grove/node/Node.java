@@ -208,7 +208,7 @@ public final class Node implements AutoCloseable {
                 metrics.add(budget::appendPrometheus);
                 if (!replicate) {
                     // nothing replicates: the store only changes by an offline import, before this start
-                    budget.enforce(java.util.Set.of(), java.util.Set.of());
+                    budget.enforceAtStart();
                 }
             }
             InetSocketAddress bind = config.http().listen().socketAddress();

@@ -123,7 +123,9 @@ public final class Replicator implements AutoCloseable {
         }
         LOG.info("replicating {} from the seeder at {}", distributions, seeder);
         if (diskBudget != null) {
-            worker.execute(this::keepToBudget);
+            // before any target is known: what a replication stopped by the restart fetched stays (its commit is
+            // marked partial), and the replication resumes from it
+            worker.execute(() -> keepToBudget(true));
         }
         timer.execute(this::connect);
         long poll = options.pollInterval().toMillis();
@@ -406,7 +408,7 @@ public final class Replicator implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("distribution {}: publish listener failed", d, e);
             }
-            keepToBudget();
+            keepToBudget(false);
         } catch (RuntimeException e) {
             if (closed) {
                 return;
@@ -428,12 +430,21 @@ public final class Replicator implements AutoCloseable {
 
     /**
      * Runs the disk budget's check, keeping the commits and deltas of every target not yet published (a failed one
-     * waits for its retry with what it fetched: collecting that would fetch it over the WAN again). Never throws: a
-     * failed collection is logged and the next publish tries again.
+     * waits for its retry with what it fetched: collecting that would fetch it over the WAN again); {@code atStart}
+     * (no target known yet) keeps every commit marked partial instead. Never throws: a failed collection is logged and
+     * the next publish tries again.
      */
-    private void keepToBudget() {
+    private void keepToBudget(boolean atStart) {
         DiskBudget budget = diskBudget;
         if (budget == null || closed) {
+            return;
+        }
+        if (atStart) {
+            try {
+                budget.enforceAtStart();
+            } catch (RuntimeException e) {
+                LOG.warn("store: disk budget check failed: {}", rootMessage(e), e);
+            }
             return;
         }
         Set<Checksum> commits = new java.util.HashSet<>();

@@ -122,6 +122,14 @@ public final class DiskBudget {
         return c;
     }
 
+    /**
+     * The check when the node starts, before it knows what it replicates: keeps every commit marked partial (a
+     * replication the restart stopped resumes from what it fetched) and the deltas to them.
+     */
+    public Check enforceAtStart() {
+        return enforce(store.partialCommits(), Set.of());
+    }
+
     public Status status() {
         return new Status(budgetBytes, storedBytes, overBudget, collections.get(), lastCollection);
     }

@@ -153,6 +153,26 @@ final class ObjectFiles {
     }
 
     /** Removes the partial marker once the commit's closure is complete (or the commit is gone). */
+    /** Commits marked partial: stored, their closure not known complete (a replication under way or abandoned). */
+    java.util.Set<Checksum> partialCommits() throws IOException {
+        java.util.Set<Checksum> out = new java.util.HashSet<>();
+        Path state = repo.resolve("state");
+        if (!Files.isDirectory(state)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(state, "*.commitpartial")) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                try {
+                    out.add(Checksum.parse(name.substring(0, name.length() - ".commitpartial".length())));
+                } catch (RuntimeException e) {
+                    LOG.debug("ignoring {} in state/: {}", name, e.getMessage());
+                }
+            }
+        }
+        return out;
+    }
+
     void clearPartial(Checksum commit) throws IOException {
         Files.deleteIfExists(partialMarker(commit));
     }

@@ -429,9 +429,10 @@ public final class RocksObjectStore implements ObjectStore {
      *                    replication has fetched so far, a seeder's unpublished repository versions
      * @param history     also keep the stored parents of every kept commit, as ostree does; without it only the
      *                    ref commits and {@code extraRoots} are kept (what {@code ostree prune --depth=0} keeps)
-     * @param extraDeltas static deltas to keep besides those the held summaries list
+     * @param extraDeltas static deltas to keep besides those the held summaries list and those to an extra root
      * @param pruneDeltas delete the static delta files and delta indexes that neither a held summary nor
-     *                    {@code extraDeltas} names; without it every delta file stays
+     *                    {@code extraDeltas} names and that lead to no extra root; without it every delta file
+     *                    stays
      */
     public record Retention(Set<Checksum> extraRoots, boolean history, Set<DeltaName> extraDeltas,
                             boolean pruneDeltas) {
@@ -480,6 +481,14 @@ public final class RocksObjectStore implements ObjectStore {
         } finally {
             w.unlock();
         }
+    }
+
+    /**
+     * Commits stored without their whole closure ({@code state/<commit>.commitpartial}): replications under way,
+     * or given up. A {@link DiskBudget} check at start keeps them (the replication resumes where it stopped).
+     */
+    public Set<Checksum> partialCommits() {
+        return readWrapped("partial commits", files::partialCommits);
     }
 
     /**
@@ -601,12 +610,15 @@ public final class RocksObjectStore implements ObjectStore {
             keepDirs.add(n.directory());
             keepIndexes.add(DeltaName.indexPath(n.to()));
         }
+        for (Checksum root : retention.extraRoots()) {
+            keepIndexes.add(DeltaName.indexPath(root));
+        }
         int removed = 0;
         Path repo = files.repo();
         for (Path fanout : list(repo.resolve("deltas"))) {
             for (Path delta : list(fanout)) {
                 String rel = "deltas/" + fanout.getFileName() + "/" + delta.getFileName();
-                if (keepDirs.contains(rel)) {
+                if (keepDirs.contains(rel) || leadsTo(rel, retention.extraRoots())) {
                     continue;
                 }
                 // the superblock first: without it no client looks for the parts
@@ -631,6 +643,18 @@ public final class RocksObjectStore implements ObjectStore {
             }
         }
         return removed;
+    }
+
+    /** Whether the delta directory {@code rel} ({@code deltas/XX/...}) is a delta to one of {@code commits}. */
+    private static boolean leadsTo(String rel, Set<Checksum> commits) {
+        if (commits.isEmpty()) {
+            return false;
+        }
+        try {
+            return commits.contains(DeltaName.parseSuperblockPath(rel + "/superblock").to());
+        } catch (RuntimeException e) {
+            return false; // not a delta's name: nothing keeps it
+        }
     }
 
     /** The entries of {@code dir}, or none if it does not exist. */

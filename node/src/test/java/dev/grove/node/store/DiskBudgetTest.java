@@ -159,6 +159,47 @@ class DiskBudgetTest {
     }
 
     @Test
+    void theDeltasToAKeptCommitStayWithIt() throws Exception {
+        try (RocksObjectStore store = imported()) {
+            new DiskBudget(store, 1, Clock.systemUTC()).enforce(Set.of(v1), Set.of());
+
+            assertTrue(store.has(ObjectId.of(v1, ObjectType.COMMIT)));
+            assertTrue(Files.isRegularFile(store.repoDir().resolve(DeltaName.fromScratch(v1).superblockPath())),
+                    "a delta to a commit being replicated stays, though no summary lists it yet");
+        }
+    }
+
+    /** At start no target is known: a commit marked partial (a replication the restart stopped) is kept. */
+    @Test
+    void atStartWhatAStoppedReplicationFetchedIsKept() throws Exception {
+        try (RocksObjectStore store = RocksObjectStore.open(tmp.resolve("partial"), Clock.systemUTC())) {
+            // as a replication fetches: the commit, its trees, then some of its content
+            ObjectId commit = ObjectId.of(v1, ObjectType.COMMIT);
+            List<ObjectId> fetched = new java.util.ArrayList<>(List.of(commit));
+            try (var walk = Files.walk(repo.resolve("objects"))) {
+                walk.filter(f -> f.toString().endsWith(".dirtree") || f.toString().endsWith(".dirmeta"))
+                        .forEach(f -> fetched.add(ObjectId.parse(f.getParent().getFileName() + f.getFileName()
+                                .toString())));
+            }
+            fetched.add(big1);
+            for (ObjectId id : fetched) {
+                try (var in = Files.newInputStream(repo.resolve(id.relativePath()))) {
+                    store.write(id, in);
+                }
+            }
+            assertEquals(Set.of(v1), store.partialCommits());
+            DiskBudget budget = new DiskBudget(store, 1, Clock.systemUTC());
+
+            DiskBudget.Check atStart = budget.enforceAtStart();
+            assertTrue(atStart.overBudget(), atStart.toString());
+            assertTrue(store.has(commit) && store.has(big1), "the stopped replication resumes from what it fetched");
+
+            budget.enforce(Set.of(), Set.of());
+            assertFalse(store.has(commit) || store.has(big1), "no longer a target after a publish: collected");
+        }
+    }
+
+    @Test
     void aBudgetBelowWhatIsServedIsReportedAndNothingServedIsRemoved() throws Exception {
         try (RocksObjectStore store = imported()) {
             DiskBudget budget = new DiskBudget(store, 1000, Clock.systemUTC());

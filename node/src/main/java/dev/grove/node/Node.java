@@ -208,7 +208,12 @@ public final class Node implements AutoCloseable {
                 metrics.add(budget::appendPrometheus);
                 if (!replicate) {
                     // nothing replicates: the store only changes by an offline import, before this start
-                    budget.enforceAtStart();
+                    try {
+                        budget.enforceAtStart();
+                    } catch (RuntimeException e) {
+                        // serving what is stored matters more than its size: start, and say why it is not smaller
+                        LOG.warn("store: disk budget check failed: {}", e.getMessage(), e);
+                    }
                 }
             }
             InetSocketAddress bind = config.http().listen().socketAddress();

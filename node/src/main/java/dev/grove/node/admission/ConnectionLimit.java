@@ -123,7 +123,6 @@ public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
 
     private void refuse(Channel child) {
         Object remote = child.remoteAddress();
-        refused.incrementAndGet();
         unreported.incrementAndGet();
         onRefused.run();
         // not registered with any loop yet: closing it is closing its socket, nothing else holds it
@@ -137,5 +136,6 @@ public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
                     + " warning, the latest from {} (warned at most every {} s)", server, max, key,
                     unreported.getAndSet(0), remote, WARN_INTERVAL.toSeconds());
         }
+        refused.incrementAndGet(); // last: a reader that sees the count sees the warning bookkeeping done
     }
 }

@@ -322,8 +322,9 @@ public final class NodeCommand {
         JsonNode store = root.path("store");
         if (store.isObject()) {
             // only with [limits] disk_budget_bytes set
-            out.println("store  " + store.path("storedBytes").asLong() + " of " + store.path("budgetBytes").asLong()
-                    + " bytes budgeted" + (store.path("overBudget").asBoolean(false)
+            long stored = store.path("storedBytes").asLong(-1);
+            out.println("store  " + (stored < 0 ? "(not measured yet)" : stored) + " of "
+                    + store.path("budgetBytes").asLong() + " bytes budgeted" + (store.path("overBudget").asBoolean(false)
                     ? ", OVER BUDGET: what is served alone takes more" : "")
                     + ", " + store.path("collections").asLong() + " collection(s)");
         }

@@ -162,50 +162,55 @@ public final class Importer {
         Objects.requireNonNull(req, "req");
         long start = clock.millis();
         try (Session s = new Session(req); ParallelWrites parallel = new ParallelWrites()) {
-            TarReader reader = TarReader.open(new NonClosing(in));
             String root = null;
-            Optional<TarEntry> next;
-            while ((next = reader.next()).isPresent()) {
-                TarEntry entry = next.get();
-                if (root == null) {
-                    Optional<String> prefix = RepoPaths.repoPrefix(entry.name());
-                    if (prefix.isEmpty()) {
+            try {
+                TarReader reader = TarReader.open(new NonClosing(in));
+                Optional<TarEntry> next;
+                while ((next = reader.next()).isPresent()) {
+                    TarEntry entry = next.get();
+                    if (root == null) {
+                        Optional<String> prefix = RepoPaths.repoPrefix(entry.name());
+                        if (prefix.isEmpty()) {
+                            continue;
+                        }
+                        root = prefix.get();
+                        LOG.debug("tarball: repository at '{}'", root);
+                    }
+                    if (!entry.name().startsWith(root)) {
+                        Optional<String> prefix = RepoPaths.repoPrefix(entry.name());
+                        if (prefix.isPresent()) {
+                            throw new MalformedObjectException("tarball: entry " + entry.name() + " belongs to a "
+                                    + "second repository (expected: one repository, at '" + root + "')");
+                        }
                         continue;
                     }
-                    root = prefix.get();
-                    LOG.debug("tarball: repository at '{}'", root);
-                }
-                if (!entry.name().startsWith(root)) {
-                    Optional<String> prefix = RepoPaths.repoPrefix(entry.name());
-                    if (prefix.isPresent()) {
-                        throw new MalformedObjectException("tarball: entry " + entry.name() + " belongs to a "
-                                + "second repository (expected: one repository, at '" + root + "')");
+                    RepoPaths.Classified c = RepoPaths.classify(entry.name().substring(root.length()));
+                    if (c.kind() == RepoPaths.Kind.IGNORED || entry.type() == TarEntry.Type.DIRECTORY) {
+                        continue;
                     }
-                    continue;
+                    if (entry.type() != TarEntry.Type.FILE) {
+                        throw new MalformedObjectException("tarball: entry " + entry.name() + " is a "
+                                + entry.type().name().toLowerCase(java.util.Locale.ROOT)
+                                + " (expected: a regular file)");
+                    }
+                    switch (c.kind()) {
+                        case OBJECT -> s.copyObject(c.object().orElseThrow(), reader.body(),
+                                "tarball entry " + entry.name(), parallel);
+                        case REF -> s.addRef(c.detail(), reader.body(), entry.size());
+                        case DELTA -> s.deltas.stage(s.staging, c.path(), reader.body());
+                        case SUMMARY -> s.summary = readBounded(reader.body(), entry.size(), SummaryFiles.MAX_BYTES,
+                                entry.name());
+                        case SUMMARY_SIG -> s.summarySig = readBounded(reader.body(), entry.size(),
+                                SummaryFiles.MAX_BYTES, entry.name());
+                        default -> throw new IllegalStateException(c.kind().name());
+                    }
                 }
-                RepoPaths.Classified c = RepoPaths.classify(entry.name().substring(root.length()));
-                if (c.kind() == RepoPaths.Kind.IGNORED || entry.type() == TarEntry.Type.DIRECTORY) {
-                    continue;
+                if (root == null) {
+                    throw new MalformedObjectException("tarball: no OSTree repository in it (expected: objects/ and "
+                            + "refs/heads/ entries, at the top or under one directory)");
                 }
-                if (entry.type() != TarEntry.Type.FILE) {
-                    throw new MalformedObjectException("tarball: entry " + entry.name() + " is a "
-                            + entry.type().name().toLowerCase(java.util.Locale.ROOT) + " (expected: a regular file)");
-                }
-                switch (c.kind()) {
-                    case OBJECT -> s.copyObject(c.object().orElseThrow(), reader.body(),
-                            "tarball entry " + entry.name(), parallel);
-                    case REF -> s.addRef(c.detail(), reader.body(), entry.size());
-                    case DELTA -> s.deltas.stage(s.staging, c.path(), reader.body());
-                    case SUMMARY -> s.summary = readBounded(reader.body(), entry.size(), SummaryFiles.MAX_BYTES,
-                            entry.name());
-                    case SUMMARY_SIG -> s.summarySig = readBounded(reader.body(), entry.size(),
-                            SummaryFiles.MAX_BYTES, entry.name());
-                    default -> throw new IllegalStateException(c.kind().name());
-                }
-            }
-            if (root == null) {
-                throw new MalformedObjectException("tarball: no OSTree repository in it (expected: objects/ and "
-                        + "refs/heads/ entries, at the top or under one directory)");
+            } catch (IOException | RuntimeException e) {
+                parallel.throwEarlierFailureOr(e); // an entry verified before this one may have failed first
             }
             parallel.awaitAll(); // the walk below sees staged (verified) objects only
             ReachabilityWalker.Source source = s.staging::has;
@@ -340,6 +345,29 @@ public final class Importer {
             while (!pending.isEmpty() && pending.peekFirst().isDone() && !failed) {
                 pending.pollFirst();
             }
+            if (pending.size() > 2 * MAX_PENDING && !failed) {
+                // a slow write at the head: drop the finished ones behind it (a failed one sets failed first)
+                pending.removeIf(f -> f.isDone() && !failed); // isDone first: a failed write set failed before
+            }
+        }
+
+        /**
+         * For a failure on the submitting thread: the first failed write submitted before it (that happened first in
+         * the source's order), with {@code later} suppressed; else {@code later}. Waits for the writes.
+         */
+        void throwEarlierFailureOr(Exception later) throws IOException {
+            try {
+                awaitAll();
+            } catch (IOException | RuntimeException first) {
+                if (first != later) {
+                    first.addSuppressed(later);
+                }
+                throw first;
+            }
+            if (later instanceof IOException io) {
+                throw io;
+            }
+            throw (RuntimeException) later;
         }
 
         /** Waits for every submitted write; rethrows the first failure in submission order. */

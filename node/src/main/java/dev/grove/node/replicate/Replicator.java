@@ -413,6 +413,12 @@ public final class Replicator implements AutoCloseable {
             if (closed) {
                 return;
             }
+            // the attempt's delta thread stops too (after its request in flight): a node that announces no work
+            // must not go on fetching its share, which its peers now fetch themselves
+            DeltaRun run = deltaRuns.get(d);
+            if (run != null) {
+                run.fetcher().cancel();
+            }
             announceWorking(d, t, false);
             int n = failures.merge(d, 1, Integer::sum);
             Duration delay = options.backoff(n);
@@ -430,9 +436,10 @@ public final class Replicator implements AutoCloseable {
 
     /**
      * Runs the disk budget's check, keeping the commits and deltas of every target not yet published (a failed one
-     * waits for its retry with what it fetched: collecting that would fetch it over the WAN again); {@code atStart}
-     * (no target known yet) keeps every commit marked partial instead. Never throws: a failed collection is logged and
-     * the next publish tries again.
+     * waits for its retry with what it fetched: collecting that would fetch it over the WAN again) and of every
+     * summary waiting to be processed; the budget itself keeps the replications the store shows under way (after a
+     * restart, before their summaries arrive). Never throws: a failed collection is logged and the next publish tries
+     * again.
      */
     private void keepToBudget(boolean atStart) {
         DiskBudget budget = diskBudget;
@@ -448,6 +455,14 @@ public final class Replicator implements AutoCloseable {
             return;
         }
         Set<Checksum> commits = new java.util.HashSet<>();
+        for (PeerMessage.Summary m : pending.values()) {
+            // accepted or not, a summary waiting to be processed names what may be replicating now
+            try {
+                Summary.parse(m.summary()).refs().forEach(r -> commits.add(r.commit()));
+            } catch (RuntimeException e) {
+                LOG.debug("pending summary of {} does not parse: {}", m.distribution(), e.getMessage());
+            }
+        }
         Set<DeltaName> deltas = new java.util.HashSet<>();
         for (Target t : targets.values()) {
             t.summary().refs().forEach(r -> commits.add(r.commit()));

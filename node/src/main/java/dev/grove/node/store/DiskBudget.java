@@ -79,7 +79,9 @@ public final class DiskBudget {
     }
 
     /**
-     * Measures the store and collects if it is over the budget.
+     * Measures the store and collects if it is over the budget. Besides what the caller names, it keeps the commits
+     * the store shows as replications under way ({@link RocksObjectStore#resumableCommits()}: stored without their
+     * whole tree and newer than what is served), so that one stopped by a restart resumes from what it fetched.
      *
      * @param inFlightCommits commits an unfinished replication is fetching: what of them is stored stays
      * @param inFlightDeltas  static deltas an unfinished replication has fetched or is fetching
@@ -91,14 +93,16 @@ public final class DiskBudget {
             overBudget = false;
             return new Check(clock.instant().toString(), before, before, 0, 0, false, false);
         }
-        RocksObjectStore.Collected first = store.collect(RocksObjectStore.Retention.withHistory(inFlightCommits));
+        Set<Checksum> keep = new java.util.HashSet<>(inFlightCommits);
+        keep.addAll(store.resumableCommits());
+        RocksObjectStore.Collected first = store.collect(RocksObjectStore.Retention.withHistory(keep));
         long after = store.storedBytes();
         long removed = first.objectsRemoved();
         int deltaFiles = 0;
         boolean pruned = false;
         if (after > budgetBytes) {
             pruned = true;
-            RocksObjectStore.Collected second = store.collect(new RocksObjectStore.Retention(inFlightCommits, false,
+            RocksObjectStore.Collected second = store.collect(new RocksObjectStore.Retention(keep, false,
                     inFlightDeltas, true));
             removed += second.objectsRemoved();
             deltaFiles = second.deltaFilesRemoved();
@@ -123,11 +127,11 @@ public final class DiskBudget {
     }
 
     /**
-     * The check when the node starts, before it knows what it replicates: keeps every commit marked partial (a
-     * replication the restart stopped resumes from what it fetched) and the deltas to them.
+     * The check when the node starts, before it knows what it replicates: as {@link #enforce} with nothing in flight
+     * but what the store itself shows (see {@code enforce}).
      */
     public Check enforceAtStart() {
-        return enforce(store.partialCommits(), Set.of());
+        return enforce(Set.of(), Set.of());
     }
 
     public Status status() {
@@ -138,8 +142,11 @@ public final class DiskBudget {
     public void appendPrometheus(StringBuilder out) {
         MetricsSource.gauge(out, "grove_store_budget_bytes", "The disk budget ([limits] disk_budget_bytes)",
                 budgetBytes);
-        MetricsSource.gauge(out, "grove_store_bytes", "Bytes of object and delta files, as of the last budget check",
-                Math.max(0, storedBytes));
+        long stored = storedBytes;
+        if (stored >= 0) { // none before the first check
+            MetricsSource.gauge(out, "grove_store_bytes",
+                    "Bytes of object and delta files, as of the last budget check", stored);
+        }
         MetricsSource.gauge(out, "grove_store_over_budget", "1 when what is served alone takes more than the budget",
                 overBudget ? 1 : 0);
         MetricsSource.counter(out, "grove_store_collections_total", "Garbage collections run to keep to the budget",

@@ -152,7 +152,6 @@ final class ObjectFiles {
         }
     }
 
-    /** Removes the partial marker once the commit's closure is complete (or the commit is gone). */
     /** Commits marked partial: stored, their closure not known complete (a replication under way or abandoned). */
     java.util.Set<Checksum> partialCommits() throws IOException {
         java.util.Set<Checksum> out = new java.util.HashSet<>();
@@ -173,6 +172,7 @@ final class ObjectFiles {
         return out;
     }
 
+    /** Removes the partial marker once the commit's closure is complete (or the commit is gone). */
     void clearPartial(Checksum commit) throws IOException {
         Files.deleteIfExists(partialMarker(commit));
     }

@@ -484,11 +484,40 @@ public final class RocksObjectStore implements ObjectStore {
     }
 
     /**
-     * Commits stored without their whole closure ({@code state/<commit>.commitpartial}): replications under way,
-     * or given up. A {@link DiskBudget} check at start keeps them (the replication resumes where it stopped).
+     * Commits stored without their whole closure ({@code state/<commit>.commitpartial}): replications under way or
+     * given up, and the parents an import or a replication brought along without their trees.
      */
     public Set<Checksum> partialCommits() {
         return readWrapped("partial commits", files::partialCommits);
+    }
+
+    /**
+     * The {@link #partialCommits()} that no distribution's ref reaches through stored parents: replications under
+     * way (a release newer than what is served, its fetch stopped by a restart or waiting for its retry). A given-up
+     * replication becomes history once the release after it is served, and so drops out of this set.
+     */
+    public Set<Checksum> resumableCommits() {
+        Set<Checksum> partial = partialCommits();
+        if (partial.isEmpty()) {
+            return partial;
+        }
+        return read(() -> {
+            Set<Checksum> history = new HashSet<>();
+            for (Distribution d : distributions()) {
+                for (Checksum head : d.refs().values()) {
+                    Optional<Checksum> next = Optional.of(head);
+                    while (next.isPresent() && history.add(next.get())) {
+                        Optional<byte[]> meta = index.objectSize(ObjectId.of(next.get(), ObjectType.COMMIT))
+                                .isPresent() ? ObjectFiles.readBounded(files.pathOf(ObjectId.of(next.get(),
+                                ObjectType.COMMIT)), ObjectVerifier.MAX_METADATA_BYTES) : Optional.empty();
+                        next = meta.flatMap(m -> dev.grove.protocol.ostree.Commit.parse(m).parent());
+                    }
+                }
+            }
+            Set<Checksum> out = new HashSet<>(partial);
+            out.removeAll(history);
+            return out;
+        });
     }
 
     /**

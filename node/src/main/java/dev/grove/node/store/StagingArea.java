@@ -180,10 +180,10 @@ final class StagingArea implements ObjectStore.Staging {
             ok = true;
             return size;
         } finally {
-            unverified.remove(id);
             if (!ok) {
-                Files.deleteIfExists(dest);
+                Files.deleteIfExists(dest); // before the name is free for another copy of the object
             }
+            unverified.remove(id);
         }
     }
 

@@ -466,6 +466,15 @@ class ImporterTest {
         String id = filez.getParent().getFileName().toString() + filez.getFileName();
         assertRefusedUnchanged(dev.grove.protocol.error.ChecksumMismatchException.class, id,
                 imp -> imp.importTarball(new ByteArrayInputStream(corruptFirst), ImportRequest.all("os")));
+
+        // the corrupt object comes first in the tarball, a bad ref file later: the object's failure is the one
+        // reported, though it is found on another thread, after the ref is read
+        byte[] corruptThenBadRef = TestTars.build(t -> {
+            t.file(name, bad);
+            t.file("repo/refs/heads/broken", "not a checksum\n");
+        });
+        assertRefusedUnchanged(dev.grove.protocol.error.ChecksumMismatchException.class, id,
+                imp -> imp.importTarball(new ByteArrayInputStream(corruptThenBadRef), ImportRequest.all("os")));
     }
 
     @Test

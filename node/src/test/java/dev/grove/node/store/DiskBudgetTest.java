@@ -169,9 +169,12 @@ class DiskBudgetTest {
         }
     }
 
-    /** At start no target is known: a commit marked partial (a replication the restart stopped) is kept. */
+    /**
+     * At start no target is known: a commit stored without its whole tree and newer than what is served (a
+     * replication the restart stopped) is kept; once a release after it is served it is history, and collected.
+     */
     @Test
-    void atStartWhatAStoppedReplicationFetchedIsKept() throws Exception {
+    void aReplicationUnderWayIsKeptUntilItIsHistory() throws Exception {
         try (RocksObjectStore store = RocksObjectStore.open(tmp.resolve("partial"), Clock.systemUTC())) {
             // as a replication fetches: the commit, its trees, then some of its content
             ObjectId commit = ObjectId.of(v1, ObjectType.COMMIT);
@@ -187,15 +190,31 @@ class DiskBudgetTest {
                     store.write(id, in);
                 }
             }
-            assertEquals(Set.of(v1), store.partialCommits());
+            assertEquals(Set.of(v1), store.resumableCommits());
             DiskBudget budget = new DiskBudget(store, 1, Clock.systemUTC());
 
             DiskBudget.Check atStart = budget.enforceAtStart();
             assertTrue(atStart.overBudget(), atStart.toString());
             assertTrue(store.has(commit) && store.has(big1), "the stopped replication resumes from what it fetched");
 
+            new Importer(store).importDirectory(repo, ImportRequest.all("os")); // serves v2, v1's child
+            assertEquals(Set.of(), store.resumableCommits(), "v1 is history now");
             budget.enforce(Set.of(), Set.of());
-            assertFalse(store.has(commit) || store.has(big1), "no longer a target after a publish: collected");
+            assertFalse(store.has(commit) || store.has(big1), "history, and over the budget: collected");
+            assertTrue(store.isComplete(v2));
+        }
+    }
+
+    /** Parents an import brings along stay marked partial; at start they are history all the same, and dropped. */
+    @Test
+    void atStartImportedHistoryIsDroppedLikeAnyHistory() throws Exception {
+        try (RocksObjectStore store = imported()) {
+            assertEquals(Set.of(), store.resumableCommits());
+            DiskBudget.Check c = new DiskBudget(store, store.storedBytes() - BIG / 2, Clock.systemUTC())
+                    .enforceAtStart();
+            assertTrue(c.historyPruned() && !c.overBudget(), c.toString());
+            assertFalse(store.has(big1));
+            assertTrue(store.isComplete(v2));
         }
     }
 

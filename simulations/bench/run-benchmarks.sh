@@ -68,6 +68,7 @@ grove_exec() { # exec: as a background job ( grove_exec ... & ) its pid is the J
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+median_of() { printf '%s\n' "$@" | median; } # median_of VALUE...
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", b - a}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
@@ -163,11 +164,11 @@ import_case() { # NAME SRC [PRELOAD_SRC]
         gc+=("$(run_grove_import "$src" "$pre" --copy | cut -d' ' -f1)")
     done
     local mp mu mg mgi mgc
-    mp="$(printf '%s\n' "${p[@]}" | median)"
-    mu="$(printf '%s\n' "${u[@]}" | median)"
-    mg="$(printf '%s\n' "${g[@]}" | median)"
-    mgi="$(printf '%s\n' "${gi[@]}" | median)"
-    mgc="$(printf '%s\n' "${gc[@]}" | median)"
+    mp="$(median_of "${p[@]}")"
+    mu="$(median_of "${u[@]}")"
+    mg="$(median_of "${g[@]}")"
+    mgi="$(median_of "${gi[@]}")"
+    mgc="$(median_of "${gc[@]}")"
     echo "| $name | $objs | $mp | $mu | $mg | $mgi | $mgc | $(ratio "$mg" "$mp") | $(ratio "$mg" "$mu") | $(ratio "$mgc" "$mu") |"
 }
 
@@ -227,9 +228,9 @@ bench_seeder_import() { # SRC NAME [PRELOAD_SRC]: a row; with PRELOAD_SRC, a rep
         sw+=("$(cut -d' ' -f2 <<<"$r")")
     done
     local mu mst msw
-    mu="$(printf '%s\n' "${u[@]}" | median)"
-    mst="$(printf '%s\n' "${st[@]}" | median)"
-    msw="$(printf '%s\n' "${sw[@]}" | median)"
+    mu="$(median_of "${u[@]}")"
+    mst="$(median_of "${st[@]}")"
+    msw="$(median_of "${sw[@]}")"
     echo "| $name | $mu | $mst | $msw | $(ratio "$mst" "$mu") | $(ratio "$msw" "$mu") |"
 }
 
@@ -380,10 +381,10 @@ CONF
         gs+=("$(wrk_rps "http://127.0.0.1:$PORT_GROVE" "$tmp/urls.lua")")
     done
     local mnl mgl mns mgs
-    mnl="$(printf '%s\n' "${nl[@]}" | median)"
-    mgl="$(printf '%s\n' "${gl[@]}" | median)"
-    mns="$(printf '%s\n' "${ns[@]}" | median)"
-    mgs="$(printf '%s\n' "${gs[@]}" | median)"
+    mnl="$(median_of "${nl[@]}")"
+    mgl="$(median_of "${gl[@]}")"
+    mns="$(median_of "${ns[@]}")"
+    mgs="$(median_of "${gs[@]}")"
     echo
     echo "### HTTP endpoint vs nginx (median of $REPS; wrk $WRK_ARGS)"
     echo
@@ -454,10 +455,10 @@ bench_fresh() {
         gd+=("$(timed grove node import --data "$fs/data" --distribution bench --from "$fs/src")"); drop_fs "$fs"
     done
     local mt mgt md mgd
-    mt="$(printf '%s\n' "${t[@]}" | median)"
-    mgt="$(printf '%s\n' "${gt[@]}" | median)"
-    md="$(printf '%s\n' "${d[@]}" | median)"
-    mgd="$(printf '%s\n' "${gd[@]}" | median)"
+    mt="$(median_of "${t[@]}")"
+    mgt="$(median_of "${gt[@]}")"
+    md="$(median_of "${d[@]}")"
+    mgd="$(median_of "${gd[@]}")"
     echo "### Import on fresh filesystems (median of $REPS; seconds, wall, grove's JVM start included)"
     echo
     echo "| input | what a user runs instead | that | \`grove node import\` | grove/that |"

@@ -123,6 +123,11 @@ final class StagingArea implements ObjectStore.Staging {
             LOG.debug("{}: not linked ({}), copying", source, e.toString());
             return -1;
         }
+        return stageIfValid(id, dest);
+    }
+
+    /** Verifies the file at {@code dest} as {@code id} and stages it; deletes it when it fails. */
+    private long stageIfValid(ObjectId id, Path dest) throws IOException {
         boolean ok = false;
         try (InputStream in = Files.newInputStream(dest)) {
             long size = ObjectVerifier.verify(id, in, ObjectVerifier.NULL_SINK);
@@ -131,7 +136,7 @@ final class StagingArea implements ObjectStore.Staging {
             return size;
         } finally {
             if (!ok) {
-                Files.deleteIfExists(dest);
+                Files.deleteIfExists(dest); // (a copy's: before its name is free for another copy)
             }
         }
     }
@@ -173,16 +178,9 @@ final class StagingArea implements ObjectStore.Staging {
         if (dest == null) {
             throw new IllegalStateException(id + ": no unverified copy in this staging");
         }
-        boolean ok = false;
-        try (InputStream in = Files.newInputStream(dest)) {
-            long size = ObjectVerifier.verify(id, in, ObjectVerifier.NULL_SINK);
-            staged.put(id, dest);
-            ok = true;
-            return size;
+        try {
+            return stageIfValid(id, dest);
         } finally {
-            if (!ok) {
-                Files.deleteIfExists(dest); // before the name is free for another copy of the object
-            }
             unverified.remove(id);
         }
     }

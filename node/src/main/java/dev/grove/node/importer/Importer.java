@@ -141,6 +141,11 @@ public final class Importer {
         }
     }
 
+    /** {@code e} (a verification error of object {@code id}) said with where the object came from. */
+    private static MalformedObjectException malformedAt(String where, ObjectId id, MalformedObjectException e) {
+        return new MalformedObjectException(where + ": object " + id + " is malformed: " + e.getMessage(), e);
+    }
+
     /** Imports a tarball file; see {@link #importTarball(InputStream, ImportRequest)}. */
     public ImportResult importTarball(Path tarball, ImportRequest req) {
         Objects.requireNonNull(tarball, "tarball");
@@ -307,7 +312,7 @@ public final class Importer {
         static final int MAX_PENDING = 1024;
 
         private final java.util.concurrent.ExecutorService pool;
-        /** In submission order; a prefix of writes done without error is dropped as it completes. */
+        /** In submission order (the first failure is reported); writes done without error are dropped in batches. */
         private final java.util.ArrayDeque<java.util.concurrent.Future<?>> pending = new java.util.ArrayDeque<>();
         private final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(MAX_PENDING);
         private volatile boolean failed;
@@ -342,12 +347,10 @@ public final class Importer {
                 }
                 return null;
             }));
-            while (!pending.isEmpty() && pending.peekFirst().isDone() && !failed) {
-                pending.pollFirst();
-            }
-            if (pending.size() > 2 * MAX_PENDING && !failed) {
-                // a slow write at the head: drop the finished ones behind it (a failed one sets failed first)
-                pending.removeIf(f -> f.isDone() && !failed); // isDone first: a failed write set failed before
+            if (pending.size() > MAX_PENDING) {
+                // at most MAX_PENDING are unfinished (slots): the rest are done; isDone is read before failed, and a
+                // failed write sets failed before it is done, so a failure is never dropped
+                pending.removeIf(f -> f.isDone() && !failed);
             }
         }
 
@@ -433,7 +436,7 @@ public final class Importer {
                 if (e.getMessage().startsWith("tarball")) {
                     throw e;
                 }
-                throw new MalformedObjectException(where + ": object " + id + " is malformed: " + e.getMessage(), e);
+                throw malformedAt(where, id, e);
             }
         }
 
@@ -455,8 +458,7 @@ public final class Importer {
                 try {
                     n = staging.verifyCopied(id);
                 } catch (MalformedObjectException e) {
-                    throw new MalformedObjectException(where + ": object " + id + " is malformed: " + e.getMessage(),
-                            e);
+                    throw malformedAt(where, id, e);
                 }
                 written.merge(id, n, Long::sum);
             });
@@ -472,8 +474,7 @@ public final class Importer {
                 try {
                     n = staging.link(id, file);
                 } catch (MalformedObjectException e) {
-                    throw new MalformedObjectException(file + ": object " + id + " is malformed: " + e.getMessage(),
-                            e);
+                    throw malformedAt(file.toString(), id, e);
                 }
                 if (n > 0) {
                     written.merge(id, n, Long::sum);

@@ -15,7 +15,6 @@ import dev.grove.protocol.wire.PeerMessage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,6 +59,10 @@ public final class Replicator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
 
     private record Target(PeerMessage.Summary message, Summary summary, long serial) {
+        /** The commits of the summary's refs, in ref order. */
+        List<Checksum> commits() {
+            return summary.refs().stream().map(Summary.RefEntry::commit).toList();
+        }
     }
 
     private final ObjectStore store;
@@ -123,9 +126,9 @@ public final class Replicator implements AutoCloseable {
         }
         LOG.info("replicating {} from the seeder at {}", distributions, seeder);
         if (diskBudget != null) {
-            // before any target is known: what a replication stopped by the restart fetched stays (its commit is
-            // marked partial), and the replication resumes from it
-            worker.execute(() -> keepToBudget(true));
+            // before any target is known: the budget keeps what a replication stopped by the restart fetched
+            // (RocksObjectStore.resumableCommits), and the replication resumes from it
+            worker.execute(this::keepToBudget);
         }
         timer.execute(this::connect);
         long poll = options.pollInterval().toMillis();
@@ -347,11 +350,7 @@ public final class Replicator implements AutoCloseable {
         if (sp == null) {
             return;
         }
-        List<Checksum> targetCommits = new ArrayList<>();
-        if (working) {
-            t.summary().refs().forEach(r -> targetCommits.add(r.commit()));
-        }
-        sp.working(d, targetCommits);
+        sp.working(d, working ? t.commits() : List.of());
     }
 
     private void sync(String d, Target t, ReplicationStatus.Progress p) {
@@ -408,7 +407,7 @@ public final class Replicator implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("distribution {}: publish listener failed", d, e);
             }
-            keepToBudget(false);
+            keepToBudget();
         } catch (RuntimeException e) {
             if (closed) {
                 return;
@@ -441,17 +440,9 @@ public final class Replicator implements AutoCloseable {
      * restart, before their summaries arrive). Never throws: a failed collection is logged and the next publish tries
      * again.
      */
-    private void keepToBudget(boolean atStart) {
+    private void keepToBudget() {
         DiskBudget budget = diskBudget;
         if (budget == null || closed) {
-            return;
-        }
-        if (atStart) {
-            try {
-                budget.enforceAtStart();
-            } catch (RuntimeException e) {
-                LOG.warn("store: disk budget check failed: {}", rootMessage(e), e);
-            }
             return;
         }
         Set<Checksum> commits = new java.util.HashSet<>();
@@ -465,7 +456,7 @@ public final class Replicator implements AutoCloseable {
         }
         Set<DeltaName> deltas = new java.util.HashSet<>();
         for (Target t : targets.values()) {
-            t.summary().refs().forEach(r -> commits.add(r.commit()));
+            commits.addAll(t.commits());
             for (String name : t.summary().staticDeltas().keySet()) {
                 try {
                     deltas.add(DeltaName.parse(name));

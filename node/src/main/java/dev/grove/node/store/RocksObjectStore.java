@@ -466,9 +466,10 @@ public final class RocksObjectStore implements ObjectStore {
             Set<ObjectId> live = mark(retention.extraRoots(), retention.history());
             Collected swept;
             try {
-                long[] objects = sweep(live);
-                int deltaFiles = retention.pruneDeltas() ? sweepDeltas(retention) : 0;
-                swept = new Collected(objects[0], objects[1], deltaFiles);
+                swept = sweep(live);
+                if (retention.pruneDeltas()) {
+                    swept = new Collected(swept.objectsRemoved(), swept.objectBytesRemoved(), sweepDeltas(retention));
+                }
             } finally {
                 changes.incrementAndGet();
             }
@@ -507,10 +508,8 @@ public final class RocksObjectStore implements ObjectStore {
                 for (Checksum head : d.refs().values()) {
                     Optional<Checksum> next = Optional.of(head);
                     while (next.isPresent() && history.add(next.get())) {
-                        Optional<byte[]> meta = index.objectSize(ObjectId.of(next.get(), ObjectType.COMMIT))
-                                .isPresent() ? ObjectFiles.readBounded(files.pathOf(ObjectId.of(next.get(),
-                                ObjectType.COMMIT)), ObjectVerifier.MAX_METADATA_BYTES) : Optional.empty();
-                        next = meta.flatMap(m -> dev.grove.protocol.ostree.Commit.parse(m).parent());
+                        next = readMetadata(ObjectId.of(next.get(), ObjectType.COMMIT))
+                                .flatMap(m -> dev.grove.protocol.ostree.Commit.parse(m).parent());
                     }
                 }
             }
@@ -579,8 +578,8 @@ public final class RocksObjectStore implements ObjectStore {
         return live;
     }
 
-    /** Removes what {@code live} does not hold; returns {objects, bytes} removed. */
-    private long[] sweep(Set<ObjectId> live) throws IOException {
+    /** Removes the objects {@code live} does not hold (delta files are not looked at). */
+    private Collected sweep(Set<ObjectId> live) throws IOException {
         List<ObjectId> dead = new ArrayList<>();
         long[] bytes = {0};
         index.forEachObject((id, size) -> {
@@ -611,7 +610,7 @@ public final class RocksObjectStore implements ObjectStore {
             }
             batch.commit();
         }
-        return new long[] {dead.size(), bytes[0]};
+        return new Collected(dead.size(), bytes[0], 0);
     }
 
     /**

@@ -52,19 +52,22 @@ trap 'exit 130' INT TERM
 
 log() { echo "[bench $(date +%T) load $(cut -d' ' -f1 /proc/loadavg)] $*" >&2; }
 
-# Build once (the launcher rebuilds only when sources changed), then run the JVM directly so that every
-# measurement has the same classpath and none of them triggers a build.
-# GROVE_BENCH_CP replaces the classpath (e.g. node/target/classes first, to measure a node change alone).
+# Build once (the launcher rebuilds only when sources changed, and prepares its class-data sharing archive), then
+# run every command through the launcher, as a user does: the same start-up options, and none of them triggers a
+# build. GROVE_BENCH_CP replaces the classpath (e.g. node/target/classes first, to measure a node change alone): the
+# JVM is then started directly (with GROVE_JAVA_OPTS, default -Xmx512m), without the launcher's start-up options.
 if ! "$here/grove" help >/dev/null; then
     [[ -d "$here/simulations/target/lib" ]] || exit 1
     echo "build failed: measuring the previous build in simulations/target/lib" >&2
 fi
-cp="${GROVE_BENCH_CP:-$here/simulations/target/lib/*:$here/simulations/target/classes}"
 grove() { (grove_exec "$@"); }
 grove_exec() { # exec: as a background job ( grove_exec ... & ) its pid is the JVM's, so cleanup can stop it
+    if [[ -z "${GROVE_BENCH_CP:-}" ]]; then
+        GROVE_LOG_LEVEL="${GROVE_LOG_LEVEL:-warn}" exec "$here/grove" "$@"
+    fi
     exec java ${GROVE_JAVA_OPTS:--Xmx512m} -Dorg.slf4j.simpleLogger.defaultLogLevel="${GROVE_LOG_LEVEL:-warn}" \
         -Djava.library.path="$here/simulations/target/native" \
-        -Dorg.slf4j.simpleLogger.logFile=System.err -cp "$cp" dev.grove.simulations.cli.Grove "$@"
+        -Dorg.slf4j.simpleLogger.logFile=System.err -cp "$GROVE_BENCH_CP" dev.grove.simulations.cli.Grove "$@"
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

@@ -8,7 +8,6 @@ import dev.grove.protocol.ostree.Checksum;
 import dev.grove.protocol.ostree.ObjectDigests;
 import dev.grove.protocol.ostree.ObjectId;
 import dev.grove.protocol.ostree.VariantDict;
-import java.io.BufferedOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,9 +36,9 @@ final class ObjectVerifier {
      */
     static long verify(ObjectId id, InputStream in, OutputStream out) throws IOException {
         long limit = id.type().isMetadata() ? MAX_METADATA_BYTES : Long.MAX_VALUE;
-        // small: it only gathers the header's small reads; the content's 64 KiB reads go through unbuffered.
-        // A verification with no copy (the null sink) needs none.
-        OutputStream buffered = out == NULL_SINK ? out : new BufferedOutputStream(out, 8 * 1024);
+        // gathers the header's small reads; the content's 64 KiB reads go through unbuffered. A verification with no
+        // copy (the null sink) needs none.
+        OutputStream buffered = out == NULL_SINK ? out : new Gather(out);
         Tee tee = new Tee(in, buffered, limit, id);
         if (id.type().isContentAddressed()) {
             Checksum actual = ObjectDigests.digest(id.type(), tee);
@@ -56,6 +55,57 @@ final class ObjectVerifier {
         }
         buffered.flush();
         return tee.count;
+    }
+
+    /**
+     * A {@link java.io.BufferedOutputStream} whose 8 KiB buffer is this thread's, reused from object to object: a
+     * buffer per object was most of an import's garbage (and its page faults). Not reentrant: {@link #verify} does not
+     * call itself.
+     */
+    private static final class Gather extends OutputStream {
+        private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[8 * 1024]);
+        private final OutputStream out;
+        private final byte[] buf = BUFFER.get();
+        private int count;
+
+        Gather(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (count == buf.length) {
+                drain();
+            }
+            buf[count++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len >= buf.length) {
+                drain();
+                out.write(b, off, len);
+                return;
+            }
+            if (len > buf.length - count) {
+                drain();
+            }
+            System.arraycopy(b, off, buf, count, len);
+            count += len;
+        }
+
+        @Override
+        public void flush() throws IOException {
+            drain();
+            out.flush();
+        }
+
+        private void drain() throws IOException {
+            if (count > 0) {
+                out.write(buf, 0, count);
+                count = 0;
+            }
+        }
     }
 
     /** Reads through to a sink, counting and bounding the bytes. */

@@ -67,6 +67,12 @@ final class StagingArea implements ObjectStore.Staging {
     private final Map<Path, Path> otherFiles = Collections.synchronizedMap(new LinkedHashMap<>());
     private volatile State state = State.OPEN;
     private volatile Integer ownerUid;
+    /**
+     * Set once a link failed because its source is on another filesystem: every later link of this staging would fail
+     * the same way (an import links from one source directory), so they are not tried (each failed try cost two path
+     * lookups and an exception).
+     */
+    private volatile boolean linksCrossDevice;
 
     StagingArea(RocksObjectStore store, Path dir) throws IOException {
         this.store = store;
@@ -107,6 +113,9 @@ final class StagingArea implements ObjectStore.Staging {
             // the walk asked the store already (Importer's source); only a concurrent staging is left to see
             return 0;
         }
+        if (linksCrossDevice) {
+            return -1;
+        }
         Path dest = stagedPath(id);
         try {
             // link(2) does not follow a symlink: the check after it is on the inode now held, so a source swapped
@@ -121,9 +130,23 @@ final class StagingArea implements ObjectStore.Staging {
         } catch (FileSystemException | UnsupportedOperationException e) {
             // EXDEV (another filesystem), EPERM (protected_hardlinks), EMLINK: copy instead
             LOG.debug("{}: not linked ({}), copying", source, e.toString());
+            if (!linksCrossDevice && !sameDevice(source)) {
+                linksCrossDevice = true;
+                LOG.debug("{} is on another filesystem than the store: objects are copied, not linked", source);
+            }
             return -1;
         }
         return stageIfValid(id, dest);
+    }
+
+    /** Whether {@code source} is on the staging's filesystem; true when that cannot be told (links are tried on). */
+    private boolean sameDevice(Path source) {
+        try {
+            return Files.getAttribute(source, "unix:dev", LinkOption.NOFOLLOW_LINKS)
+                    .equals(Files.getAttribute(dir, "unix:dev", LinkOption.NOFOLLOW_LINKS));
+        } catch (IOException | UnsupportedOperationException e) {
+            return true;
+        }
     }
 
     /** Verifies the file at {@code dest} as {@code id} and stages it; deletes it when it fails. */

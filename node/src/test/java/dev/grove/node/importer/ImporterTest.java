@@ -33,6 +33,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -343,6 +344,37 @@ class ImporterTest {
             assertTrue(store.isComplete(fx.v2()));
         }
         assertFsck(linkedData);
+    }
+
+    @Test
+    void aDirectoryOnAnotherFilesystemIsCopiedAndStillVerified() throws Exception {
+        Path shm = Path.of("/dev/shm");
+        Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm)
+                && !Files.getAttribute(shm, "unix:dev").equals(Files.getAttribute(tmp, "unix:dev")),
+                "needs /dev/shm on another filesystem than the temp dir");
+        Path other = Files.createTempDirectory(shm, "grove-import-test");
+        try {
+            Path src = OstreeRepoFixture.copyTree(fx.repo(), other.resolve("repo"));
+            List<Path> filez = OstreeRepoFixture.objects(src, "filez");
+            Path data = tmp.resolve("data");
+            try (RocksObjectStore store = open(data)) {
+                new Importer(store).importDirectory(src, ImportRequest.all("os"));
+                assertTrue(store.isComplete(fx.v2()));
+            }
+            for (Path f : filez) {
+                assertEquals(1, Files.getAttribute(f, "unix:nlink"), f + " copied, not linked");
+            }
+            assertFsck(data);
+
+            // the links given up for the first one: every object is still verified on its copy
+            Path bad = OstreeRepoFixture.copyTree(fx.repo(), other.resolve("bad"));
+            Path last = largest(OstreeRepoFixture.objects(bad, "filez"));
+            flipByte(last, (int) Files.size(last) / 2);
+            assertRefusedUnchanged(GroveException.class, last.getFileName().toString().substring(0, 20),
+                    imp -> imp.importDirectory(bad, ImportRequest.all("os")));
+        } finally {
+            OstreeRepoFixture.deleteTree(other);
+        }
     }
 
     @Test

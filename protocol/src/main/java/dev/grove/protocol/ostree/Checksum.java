@@ -9,7 +9,7 @@ import java.util.Objects;
  */
 public record Checksum(long w0, long w1, long w2, long w3) implements Comparable<Checksum> {
     public static final int BYTES = 32;
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /** Digest from its 32 raw bytes. */
     public static Checksum of(byte[] digest) {
@@ -64,13 +64,20 @@ public record Checksum(long w0, long w1, long w2, long w3) implements Comparable
 
     @Override
     public String toString() {
-        char[] out = new char[64];
-        byte[] b = toBytes();
-        for (int i = 0; i < BYTES; i++) {
-            out[2 * i] = HEX[(b[i] >> 4) & 0xf];
-            out[2 * i + 1] = HEX[b[i] & 0xf];
+        byte[] out = new byte[64];
+        hex(out, 0, w0);
+        hex(out, 16, w1);
+        hex(out, 32, w2);
+        hex(out, 48, w3);
+        return new String(out, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    /** The 16 hex digits of {@code w}, most significant first, at {@code out[at..at+16)}. */
+    private static void hex(byte[] out, int at, long w) {
+        for (int i = 15; i >= 0; i--) {
+            out[at + i] = HEX[(int) (w & 0xf)];
+            w >>>= 4;
         }
-        return new String(out);
     }
 
     @Override

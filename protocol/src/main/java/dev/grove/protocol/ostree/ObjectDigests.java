@@ -77,7 +77,9 @@ public final class ObjectDigests {
                     + " bytes)");
         }
         FileHeader.Archived archived = FileHeader.parseArchive(headerBytes);
-        MessageDigest md = newSha256();
+        Scratch scratch = SCRATCH.get();
+        MessageDigest md = scratch.sha256;
+        md.reset(); // a refused object may have left it mid-way
         md.update(archived.header().canonicalWithPrefix());
         if (archived.header().isSymlink()) {
             if (in.read() != -1) {
@@ -86,7 +88,6 @@ public final class ObjectDigests {
             return Checksum.of(md.digest());
         }
         long size = archived.size();
-        Scratch scratch = SCRATCH.get();
         Inflater inf = scratch.inflater;
         inf.reset();
         try {
@@ -130,7 +131,7 @@ public final class ObjectDigests {
     }
 
     /**
-     * Per thread: the inflater and the two buffers of {@link #digestFilez}, reused from object to object (an import
+     * Per thread: the inflater, the digest and the two buffers of {@link #digestFilez}, reused from object to object (an import
      * or a replication verifies thousands of objects per thread; allocating 128 KiB and a zlib stream for each
      * showed up as zeroing and page faults). Never shared: digestFilez does not call itself.
      */
@@ -138,6 +139,7 @@ public final class ObjectDigests {
         final byte[] in = new byte[CHUNK];
         final byte[] out = new byte[CHUNK];
         final Inflater inflater = new Inflater(true);
+        final MessageDigest sha256 = newSha256();
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);

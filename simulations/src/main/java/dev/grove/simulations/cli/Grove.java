@@ -25,7 +25,8 @@ public final class Grove {
               sim SCENARIO                         run a simulation scenario file
               help                                 this text
 
-            Environment: GROVE_JAVA_OPTS replaces the JVM options (default -Xmx256m).
+            Environment: GROVE_JAVA_OPTS replaces the heap options (default -Xmx256m) and can override any JVM
+            option; GROVE_LOG_LEVEL sets the log level; GROVE_CDS=off starts without the class-data archive.
             """;
 
     static final String SEEDER_MAIN = "dev.grove.seeder.cli.SeederCommand";

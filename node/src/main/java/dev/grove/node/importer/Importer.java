@@ -5,6 +5,7 @@ import dev.grove.node.store.ObjectStore;
 import dev.grove.protocol.error.ErrorCode;
 import dev.grove.protocol.error.GroveException;
 import dev.grove.protocol.error.MalformedObjectException;
+import dev.grove.protocol.error.MissingObjectException;
 import dev.grove.protocol.ostree.Checksum;
 import dev.grove.protocol.ostree.Commit;
 import dev.grove.protocol.ostree.ObjectDigests;
@@ -118,17 +119,28 @@ public final class Importer {
                     s.summarySig = readBounded(in, Files.size(sig), SummaryFiles.MAX_BYTES, "summary.sig");
                 }
             }
-            ReachabilityWalker.Source source = id -> {
+            ReachabilityWalker.Source source = (id, requiredBy) -> {
                 // commitmeta is mutable: the source's copy (newer signatures) wins over the store's
                 if (id.type() != ObjectType.COMMIT_META && s.staging.has(id)) {
                     return true;
                 }
                 Path file = root.resolve(id.relativePath());
+                if (id.type() == ObjectType.FILE && !requiredBy.isEmpty()) {
+                    // a required leaf: verified and staged on the pool while the walk goes on, where an absent file
+                    // fails the import as the walk would have (no stat here: the walk is the import's critical path)
+                    parallel.submit(() -> {
+                        try {
+                            s.stageFile(id, file);
+                        } catch (java.nio.file.NoSuchFileException e) {
+                            throw new MissingObjectException(id.toString(), requiredBy);
+                        }
+                    });
+                    return true;
+                }
                 if (!Files.isRegularFile(file)) {
                     return s.staging.has(id);
                 }
                 if (id.type() == ObjectType.FILE) {
-                    // leaves of the walk: verified and staged on the pool while the walk goes on
                     parallel.submit(() -> s.stageFile(id, file));
                     return true;
                 }
@@ -218,7 +230,7 @@ public final class Importer {
                 parallel.throwEarlierFailureOr(e); // an entry verified before this one may have failed first
             }
             parallel.awaitAll(); // the walk below sees staged (verified) objects only
-            ReachabilityWalker.Source source = s.staging::has;
+            ReachabilityWalker.Source source = (id, requiredBy) -> s.staging.has(id);
             return s.finish(source, () -> { }, kept -> { }, start);
         } catch (IOException e) {
             throw new GroveException(ErrorCode.IO, "tarball import: " + e.getMessage(), e);

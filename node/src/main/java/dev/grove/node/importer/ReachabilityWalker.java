@@ -30,8 +30,15 @@ import java.util.Set;
 final class ReachabilityWalker {
     /** Makes an object present in the staging if the source has it. */
     interface Source {
-        /** @return true when the object is now in the staging or the store */
-        boolean fetch(ObjectId id) throws IOException;
+        /**
+         * @param requiredBy empty when the object may be absent (a parent commit's history); else it is required, and
+         *                   this says what requires it (for a {@link MissingObjectException}). A source that stages
+         *                   a required leaf (a file object) asynchronously may return true at once: it then fails
+         *                   the import later with a MissingObjectException naming the object and {@code requiredBy}
+         *                   if the object turns out to be absent
+         * @return true when the object is now in the staging or the store (or, as above, will be)
+         */
+        boolean fetch(ObjectId id, String requiredBy) throws IOException;
     }
 
     private final ObjectStore.Staging staging;
@@ -109,7 +116,7 @@ final class ReachabilityWalker {
         Commit commit = Commit.parse(metadata(id));
         commits.add(c);
         ObjectId meta = ObjectId.of(c, ObjectType.COMMIT_META);
-        if (source.fetch(meta)) {
+        if (source.fetch(meta, "")) {
             reached.add(meta);
         }
         present(ObjectId.of(commit.rootDirMeta(), ObjectType.DIR_META), strict, context);
@@ -153,7 +160,7 @@ final class ReachabilityWalker {
         if (reached.contains(id)) {
             return true;
         }
-        if (source.fetch(id)) {
+        if (source.fetch(id, strict ? context : "")) {
             reached.add(id);
             return true;
         }

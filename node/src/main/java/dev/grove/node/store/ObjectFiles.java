@@ -21,7 +21,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -53,7 +52,7 @@ final class ObjectFiles {
         }
         Path config = repo.resolve("config");
         if (!Files.exists(config)) {
-            Path tmp = repo.resolve("tmp").resolve(TEMP_PREFIX + "config-" + UUID.randomUUID());
+            Path tmp = repo.resolve("tmp").resolve(TEMP_PREFIX + "config-" + uniqueName());
             Files.writeString(tmp, CONFIG, StandardCharsets.UTF_8);
             fsyncFile(tmp);
             Files.move(tmp, config, StandardCopyOption.ATOMIC_MOVE);
@@ -74,9 +73,19 @@ final class ObjectFiles {
         return repo.resolve(id.relativePath());
     }
 
+    /**
+     * 32 hex digits, 126 random bits: unique enough for names in the store's own {@code tmp/} (which only this process writes),
+     * without {@link java.util.UUID}'s SecureRandom, whose seeding costs a one-shot command ~15 ms at start.
+     */
+    static String uniqueName() {
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        // the top bit set: always 16 digits each (126 random bits)
+        return Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+    }
+
     /** A fresh, unique temp file name in {@code dir} (not created). */
     static Path tempName(Path dir) {
-        return dir.resolve(TEMP_PREFIX + UUID.randomUUID());
+        return dir.resolve(TEMP_PREFIX + uniqueName());
     }
 
     /**

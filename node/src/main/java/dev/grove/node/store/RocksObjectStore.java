@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -22,7 +23,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
@@ -165,7 +165,7 @@ public final class RocksObjectStore implements ObjectStore {
     @Override
     public Staging stage() {
         return readWrapped("stage", () -> {
-            Path dir = files.tmpDir().resolve(ObjectFiles.STAGING_PREFIX + UUID.randomUUID());
+            Path dir = files.tmpDir().resolve(ObjectFiles.STAGING_PREFIX + ObjectFiles.uniqueName());
             Files.createDirectories(dir);
             return new StagingArea(this, dir);
         });
@@ -179,11 +179,11 @@ public final class RocksObjectStore implements ObjectStore {
      * durable, verified files that the next open re-indexes (see {@link Reconciler}); nothing is indexed or renamed
      * before its data is durable.
      */
-    void commitStaged(Map<ObjectId, Path> objects, Map<Path, Path> otherFiles, Set<ObjectId> completeTrees)
+    void commitStaged(Map<ObjectId, StagedFile> objects, Map<Path, Path> otherFiles, Set<ObjectId> completeTrees)
             throws IOException {
         readIo(() -> {
             List<Path> sources = new ArrayList<>(objects.size() + otherFiles.size());
-            sources.addAll(objects.values());
+            objects.values().forEach(f -> sources.add(f.path()));
             sources.addAll(otherFiles.values());
             long t0 = System.nanoTime();
             Durability.syncFiles(files.repo(), sources);
@@ -193,10 +193,13 @@ public final class RocksObjectStore implements ObjectStore {
                     files.markPartial(id.checksum());
                 }
             }
+            Map<ObjectId, Path> dests = new java.util.HashMap<>(objects.size() * 2);
             java.util.Set<Path> dirs = new java.util.LinkedHashSet<>();
             boolean created = false;
             for (ObjectId id : objects.keySet()) {
-                Path dir = files.pathOf(id).getParent();
+                Path dest = files.pathOf(id);
+                dests.put(id, dest);
+                Path dir = dest.getParent();
                 if (dirs.add(dir) && !Files.isDirectory(dir)) {
                     Files.createDirectories(dir);
                     created = true;
@@ -205,12 +208,16 @@ public final class RocksObjectStore implements ObjectStore {
             if (created) {
                 ObjectFiles.fsyncDir(files.repo().resolve("objects"));
             }
-            Map<ObjectId, Long> sizes = installAll(objects);
+            // one thread: renames across directories serialise on the filesystem's rename lock anyway (two threads
+            // measured slower); the directories exist (above)
+            for (Map.Entry<ObjectId, StagedFile> e : objects.entrySet()) {
+                Files.move(e.getValue().path(), dests.get(e.getKey()), StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
             for (Map.Entry<Path, Path> e : otherFiles.entrySet()) {
                 Path dest = files.repo().resolve(e.getKey());
                 Files.createDirectories(dest.getParent());
-                Files.move(e.getValue(), dest, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.move(e.getValue(), dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 dirs.add(dest.getParent());
             }
             long t2 = System.nanoTime();
@@ -220,7 +227,7 @@ public final class RocksObjectStore implements ObjectStore {
             for (int from = 0; from < ids.size(); from += SWEEP_BATCH) {
                 try (IndexDb.Batch batch = index.batch()) {
                     for (ObjectId id : ids.subList(from, Math.min(from + SWEEP_BATCH, ids.size()))) {
-                        batch.putObject(id, sizes.get(id));
+                        batch.putObject(id, objects.get(id).size());
                     }
                     batch.commit();
                 }
@@ -236,20 +243,6 @@ public final class RocksObjectStore implements ObjectStore {
                     (t4 - t3) / 1_000_000);
             return null;
         });
-    }
-
-    /**
-     * Renames staged files into place (durable already; their directories are synced by the caller) and returns each
-     * object's file size, read before its rename. One thread: renames across directories serialise on the
-     * filesystem's rename lock anyway (two threads measured slower).
-     */
-    private Map<ObjectId, Long> installAll(Map<ObjectId, Path> objects) throws IOException {
-        Map<ObjectId, Long> sizes = new java.util.HashMap<>(objects.size() * 2);
-        for (Map.Entry<ObjectId, Path> e : objects.entrySet()) {
-            sizes.put(e.getKey(), Files.size(e.getValue()));
-            files.installNoDirSync(e.getValue(), e.getKey());
-        }
-        return sizes;
     }
 
     @Override

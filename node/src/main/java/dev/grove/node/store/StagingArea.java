@@ -59,7 +59,7 @@ final class StagingArea implements ObjectStore.Staging {
     private final Path dir;
     private final Path objectsDir;
     private final Path filesDir;
-    private final Map<ObjectId, Path> staged = Collections.synchronizedMap(new LinkedHashMap<>());
+    private final Map<ObjectId, StagedFile> staged = Collections.synchronizedMap(new LinkedHashMap<>());
     /** Copied by {@link #copyUnverified}, waiting for {@link #verifyCopied}: not staged. */
     private final Map<ObjectId, Path> unverified = new java.util.concurrent.ConcurrentHashMap<>();
     /** Fanout directories ({@code objects/XX}) made in this staging. */
@@ -99,7 +99,7 @@ final class StagingArea implements ObjectStore.Staging {
             // first write: straight to its staged name (a failed write deletes it; a crash drops the whole staging)
             size = ObjectFiles.writeVerified(id, in, dest, false);
         }
-        staged.put(id, dest);
+        staged.put(id, new StagedFile(dest, size));
         return size;
     }
 
@@ -154,7 +154,7 @@ final class StagingArea implements ObjectStore.Staging {
         boolean ok = false;
         try (InputStream in = Files.newInputStream(dest)) {
             long size = ObjectVerifier.verify(id, in, ObjectVerifier.NULL_SINK);
-            staged.put(id, dest);
+            staged.put(id, new StagedFile(dest, size));
             ok = true;
             return size;
         } finally {
@@ -257,9 +257,9 @@ final class StagingArea implements ObjectStore.Staging {
 
     @Override
     public Optional<byte[]> readMetadata(ObjectId id) {
-        Path file = staged.get(id);
+        StagedFile file = staged.get(id);
         if (file != null && id.type().isMetadata()) {
-            return ObjectFiles.readBounded(file, ObjectVerifier.MAX_METADATA_BYTES);
+            return ObjectFiles.readBounded(file.path(), ObjectVerifier.MAX_METADATA_BYTES);
         }
         return store.readMetadata(id);
     }
@@ -317,12 +317,12 @@ final class StagingArea implements ObjectStore.Staging {
     @Override
     public void commit(Set<ObjectId> keep, Set<ObjectId> completeTrees) throws IOException {
         ensureOpen();
-        Map<ObjectId, Path> chosen = new LinkedHashMap<>();
+        Map<ObjectId, StagedFile> chosen = new LinkedHashMap<>();
         Map<Path, Path> others;
         synchronized (staged) {
-            staged.forEach((id, path) -> {
+            staged.forEach((id, file) -> {
                 if (keep == null || keep.contains(id)) {
-                    chosen.put(id, path);
+                    chosen.put(id, file);
                 }
             });
         }

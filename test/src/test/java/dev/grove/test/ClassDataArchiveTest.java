@@ -54,7 +54,8 @@ class ClassDataArchiveTest {
                 "--data", tmp.resolve("data").toString(), "--distribution", "os", "--from", repo.toString()));
         assertEquals(0, cmd.status(), cmd.output());
         assertTrue(cmd.output().contains("imported " + repo), cmd.output());
-        for (String c : List.of("dev.grove.node.importer.Importer", "dev.grove.node.store.RocksObjectStore",
+        for (String c : List.of("dev.grove.simulations.cli.Grove", "dev.grove.node.importer.Importer",
+                "dev.grove.node.store.RocksObjectStore",
                 "dev.grove.protocol.ostree.ObjectDigests", "org.rocksdb.RocksDB")) {
             assertTrue(cmd.output().contains(c + " source: shared objects file (top)"),
                     c + " mapped from the archive:\n" + cmd.output().lines().filter(l -> l.contains(c + " "))

@@ -72,6 +72,19 @@ public record Checksum(long w0, long w1, long w2, long w3) implements Comparable
         return new String(out, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
+    // equals and hashCode written out (see ObjectId)
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Checksum c && w0 == c.w0 && w1 == c.w1 && w2 == c.w2 && w3 == c.w3;
+    }
+
+    @Override
+    public int hashCode() {
+        // the words are already uniformly random: one of them is as good a hash as any mix
+        return (int) (w0 ^ (w0 >>> 32));
+    }
+
     /** The 16 hex digits of {@code w}, most significant first, at {@code out[at..at+16)}. */
     private static void hex(byte[] out, int at, long w) {
         for (int i = 15; i >= 0; i--) {

@@ -1,7 +1,6 @@
 package dev.grove.simulations.cli;
 
 import dev.grove.node.Node;
-import dev.grove.node.cli.NodeCommand;
 import dev.grove.node.config.NodeConfigLoader;
 import dev.grove.node.config.NodeOverrides;
 import dev.grove.simulations.release.ReleaseGenerator;
@@ -51,9 +50,11 @@ public final class ClassDataTraining {
         ReleaseGenerator gen = new ReleaseGenerator(1, ReleaseShape.rootfsLike(200));
         gen.commitToArchiveRepo(gen.first(), repo, "training/x86_64/1", Optional.empty());
         Path data = work.resolve("data");
-        check(NodeCommand.run(List.of("import", "--data", data.toString(), "--distribution", DISTRIBUTION,
+        // through Grove, the launcher's main class: it is archived too, so a command finds it without opening the jars
+        check(Grove.run(List.of("node", "import", "--data", data.toString(), "--distribution", DISTRIBUTION,
                 "--from", repo.toString()), quiet, quiet), "node import");
-        check(NodeCommand.run(List.of("fsck", "--data", data.toString()), quiet, quiet), "node fsck");
+        check(Grove.run(List.of("node", "fsck", "--data", data.toString()), quiet, quiet), "node fsck");
+        Grove.run(List.of("help"), quiet, quiet);
         serve(data);
     }
 

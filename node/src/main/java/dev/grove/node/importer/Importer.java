@@ -128,7 +128,7 @@ public final class Importer {
                 if (id.type() == ObjectType.FILE && !requiredBy.isEmpty()) {
                     // a required leaf: verified and staged on the pool while the walk goes on, where an absent file
                     // fails the import as the walk would have (no stat here: the walk is the import's critical path)
-                    parallel.submit(() -> {
+                    parallel.submitBatched(() -> {
                         try {
                             s.stageFile(id, file);
                         } catch (java.nio.file.NoSuchFileException e) {
@@ -141,7 +141,7 @@ public final class Importer {
                     return s.staging.has(id);
                 }
                 if (id.type() == ObjectType.FILE) {
-                    parallel.submit(() -> s.stageFile(id, file));
+                    parallel.submitBatched(() -> s.stageFile(id, file));
                     return true;
                 }
                 s.stageFile(id, file);
@@ -320,14 +320,18 @@ public final class Importer {
      * running writes, so the staging is never closed under a writer. Used by one thread (the walk).
      */
     private static final class ParallelWrites implements AutoCloseable {
-        /** Writes submitted and not yet done at most: the submitter waits beyond (bounds the queue, not the disk). */
+        /** Tasks submitted and not yet done at most: the submitter waits beyond (bounds the queue, not the disk). */
         static final int MAX_PENDING = 1024;
+        /** Writes per task of {@link #submitBatched}. */
+        static final int BATCH = 16;
 
         private final java.util.concurrent.ExecutorService pool;
         /** In submission order (the first failure is reported); writes done without error are dropped in batches. */
         private final java.util.ArrayDeque<java.util.concurrent.Future<?>> pending = new java.util.ArrayDeque<>();
         private final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(MAX_PENDING);
         private volatile boolean failed;
+        /** Writes gathered by {@link #submitBatched}, not yet submitted. */
+        private List<Write> batch = new ArrayList<>(BATCH);
 
         ParallelWrites() {
             int n = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
@@ -335,6 +339,34 @@ public final class Importer {
                 Thread t = new Thread(r, "grove-import-verify");
                 t.setDaemon(true);
                 return t;
+            });
+        }
+
+        /**
+         * As {@link #submit}, gathered {@value #BATCH} at a time into one task that runs them in order: a task per
+         * object cost the walk a future, a permit and a wake-up of a pool thread for every file (most of them a few
+         * KiB). {@link #awaitAll} submits what is gathered.
+         */
+        void submitBatched(Write w) throws IOException {
+            batch.add(w);
+            if (batch.size() >= BATCH) {
+                flush();
+            }
+        }
+
+        private void flush() throws IOException {
+            if (batch.isEmpty()) {
+                return;
+            }
+            List<Write> run = batch;
+            batch = new ArrayList<>(BATCH);
+            if (failed) {
+                return; // an earlier write failed: these come later in the source's order, and the import is over
+            }
+            submit(() -> {
+                for (Write w : run) {
+                    w.run();
+                }
             });
         }
 
@@ -387,6 +419,7 @@ public final class Importer {
 
         /** Waits for every submitted write; rethrows the first failure in submission order. */
         void awaitAll() throws IOException {
+            flush();
             Throwable first = null;
             for (java.util.concurrent.Future<?> f : pending) {
                 try {
@@ -465,7 +498,7 @@ public final class Importer {
             if (staging.copyUnverified(id, in) < 0) {
                 return;
             }
-            parallel.submit(() -> {
+            parallel.submitBatched(() -> {
                 long n;
                 try {
                     n = staging.verifyCopied(id);

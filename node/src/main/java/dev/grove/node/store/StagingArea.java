@@ -62,8 +62,9 @@ final class StagingArea implements ObjectStore.Staging {
     private final Map<ObjectId, StagedFile> staged = Collections.synchronizedMap(new LinkedHashMap<>());
     /** Copied by {@link #copyUnverified}, waiting for {@link #verifyCopied}: not staged. */
     private final Map<ObjectId, Path> unverified = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Fanout directories ({@code objects/XX}) made in this staging. */
-    private final java.util.Set<String> fanouts = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Fanout directories ({@code objects/XX}, by XX) made in this staging; null until made. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Path> fanouts =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(256);
     private final Map<Path, Path> otherFiles = Collections.synchronizedMap(new LinkedHashMap<>());
     private volatile State state = State.OPEN;
     private volatile Integer ownerUid;
@@ -234,15 +235,15 @@ final class StagingArea implements ObjectStore.Staging {
     private Path stagedPath(ObjectId id) throws IOException {
         // creates spread over 256 directories instead of contending on one directory's lock
         String name = id.toString();
-        String fanout = name.substring(0, 2);
-        Path dest = objectsDir.resolve(fanout).resolve(name);
-        if (!fanouts.contains(fanout)) {
+        int fanout = Integer.parseInt(name, 0, 2, 16);
+        Path dir = fanouts.get(fanout);
+        if (dir == null) {
             // once per fanout directory, not a failing mkdir per object; two writers may both create it (harmless),
-            // and the name is remembered only once the directory exists
-            Files.createDirectories(dest.getParent());
-            fanouts.add(fanout);
+            // and the directory is remembered only once it exists
+            dir = Files.createDirectories(objectsDir.resolve(name.substring(0, 2)));
+            fanouts.set(fanout, dir);
         }
-        return dest;
+        return dir.resolve(name);
     }
 
     @Override

@@ -39,7 +39,7 @@ final class ObjectVerifier {
         // gathers the header's small reads; the content's 64 KiB reads go through unbuffered. A verification with no
         // copy (the null sink) needs none.
         OutputStream buffered = out == NULL_SINK ? out : new Gather(out);
-        Tee tee = new Tee(in, buffered, limit, id);
+        Tee tee = new Tee(new ReadAhead(in), buffered, limit, id);
         if (id.type().isContentAddressed()) {
             Checksum actual = ObjectDigests.digest(id.type(), tee);
             if (tee.read() != -1) {
@@ -55,6 +55,70 @@ final class ObjectVerifier {
         }
         buffered.flush();
         return tee.count;
+    }
+
+    /**
+     * A {@link java.io.BufferedInputStream} whose 64 KiB buffer is this thread's, reused from object to object: the
+     * digest's small reads of an object's header (8 bytes, then the header) are served from one read of the source
+     * (a small file: one read call and the end, instead of four). The caller's stream holds one object (verify reads
+     * it to its end), so reading ahead never takes another's bytes. Not reentrant, as {@link Gather}.
+     */
+    private static final class ReadAhead extends InputStream {
+        private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[64 * 1024]);
+        private final InputStream in;
+        private final byte[] buf = BUFFER.get();
+        private int pos;
+        private int limit;
+
+        ReadAhead(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (pos == limit && !fill()) {
+                return -1;
+            }
+            return buf[pos++] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) {
+                return 0;
+            }
+            if (pos == limit) {
+                if (len >= buf.length) {
+                    return in.read(b, off, len); // a large read gains nothing from the buffer
+                }
+                if (!fill()) {
+                    return -1;
+                }
+            }
+            int n = Math.min(len, limit - pos);
+            System.arraycopy(buf, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        private boolean fill() throws IOException {
+            int n;
+            do {
+                n = in.read(buf, 0, buf.length);
+            } while (n == 0);
+            if (n < 0) {
+                return false;
+            }
+            pos = 0;
+            limit = n;
+            return true;
+        }
+
+        @Override
+        public void close() {
+            // the caller owns the underlying stream
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.grove.simulations.cli;
 
 import dev.grove.node.cli.NodeCommand;
+import dev.grove.node.store.RocksObjectStore;
 import dev.grove.protocol.error.GroveException;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
@@ -8,6 +9,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code ./grove <command> [args]}: the one launcher. {@code node} goes straight to {@link NodeCommand}; the
@@ -56,6 +58,9 @@ public final class Grove {
                 out.print(USAGE);
                 return 0;
             case "node":
+                if (!rest.isEmpty() && Set.of("import", "fsck", "gc", "run").contains(rest.get(0))) {
+                    RocksObjectStore.preloadNativeLibrary(); // while NodeCommand sets up (verbs that open a store)
+                }
                 return NodeCommand.run(rest, out, err);
             case "seeder":
                 return delegate("seeder", SEEDER_MAIN, rest, err);

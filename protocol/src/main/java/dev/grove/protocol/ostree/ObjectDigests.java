@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
@@ -76,18 +77,18 @@ public final class ObjectDigests {
             throw new MalformedObjectException("filez: truncated header (" + headerBytes.length + " of " + len
                     + " bytes)");
         }
-        FileHeader.Archived archived = FileHeader.parseArchive(headerBytes);
         Scratch scratch = SCRATCH.get();
+        Parsed parsed = scratch.parse(headerBytes);
         MessageDigest md = scratch.sha256;
         md.reset(); // a refused object may have left it mid-way
-        md.update(archived.header().canonicalWithPrefix());
-        if (archived.header().isSymlink()) {
+        md.update(parsed.canonical());
+        if (parsed.header().isSymlink()) {
             if (in.read() != -1) {
                 throw new MalformedObjectException("filez: symlink object has data after its header");
             }
             return Checksum.of(md.digest());
         }
-        long size = archived.size();
+        long size = parsed.size();
         Inflater inf = scratch.inflater;
         inf.reset();
         try {
@@ -140,6 +141,40 @@ public final class ObjectDigests {
         final byte[] out = new byte[CHUNK];
         final Inflater inflater = new Inflater(true);
         final MessageDigest sha256 = newSha256();
+        /** The last header parsed, without its size (its first 8 bytes), and what it parsed to. */
+        private byte[] lastTail;
+        private Parsed last;
+
+        /**
+         * {@link FileHeader#parseArchive} and the canonical header, remembered for the next object: most files of a
+         * tree share owner, mode and xattrs, so their archive headers differ only in the size, the tuple's first
+         * member ({@code t}, 8 bytes at offset 0, big-endian as ostree writes it). Equal bytes after it decode to
+         * equal members (the framing offsets are in those bytes too), so such a header is neither decoded nor its
+         * canonical form encoded again.
+         */
+        Parsed parse(byte[] headerBytes) {
+            int n = headerBytes.length;
+            if (last != null && n >= 8 && Arrays.equals(headerBytes, 8, n, lastTail, 0, lastTail.length)) {
+                long size = 0;
+                for (int i = 0; i < 8; i++) {
+                    size = (size << 8) | (headerBytes[i] & 0xff);
+                }
+                if (size < 0) {
+                    throw new MalformedObjectException("filez header: size " + Long.toUnsignedString(size)
+                            + " too large");
+                }
+                return new Parsed(size, last.header(), last.canonical());
+            }
+            FileHeader.Archived a = FileHeader.parseArchive(headerBytes);
+            Parsed p = new Parsed(a.size(), a.header(), a.header().canonicalWithPrefix());
+            lastTail = Arrays.copyOfRange(headerBytes, Math.min(8, n), n);
+            last = p;
+            return p;
+        }
+    }
+
+    /** A decoded archive header: the content size, the header, and its canonical form with prefix (not to modify). */
+    private record Parsed(long size, FileHeader header, byte[] canonical) {
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);

@@ -211,6 +211,33 @@ class MalformedInputTest {
     }
 
     @Test
+    void filesWhoseHeadersDifferOnlyInSizeAreEachDigestedAsTheirOwn() throws IOException {
+        // the digest remembers the last header parsed (most files share one): a hit must still give each file its
+        // own checksum, and a header that differs anywhere else must be parsed again
+        FileHeader reg = FileHeader.regular(0, 0, 0644);
+        FileHeader exec = FileHeader.regular(0, 0, 0755);
+        FileHeader link = FileHeader.symlink(0, 0, "target");
+        List<byte[]> contents = List.of("a".getBytes(StandardCharsets.UTF_8),
+                "hello world\n".getBytes(StandardCharsets.UTF_8), new byte[0], new byte[70_000]);
+        for (FileHeader h : List.of(reg, reg, exec, reg, exec, exec)) {
+            for (byte[] content : contents) {
+                Checksum expected = ObjectDigests.sha256(concat(h.canonicalWithPrefix(), content));
+                assertEquals(expected, ObjectDigests.digest(ObjectType.FILE,
+                        new ByteArrayInputStream(filez(h, content))), h + ", " + content.length + " bytes");
+            }
+            assertEquals(ObjectDigests.sha256(link.canonicalWithPrefix()), ObjectDigests.digest(ObjectType.FILE,
+                    new ByteArrayInputStream(link.archiveWithPrefix(0))));
+        }
+        // a size with its top bit set is refused after an equal header (remembered) as after another one (parsed)
+        byte[] huge = filez(reg, contents.get(0));
+        huge[8] = (byte) 0x80;
+        digest(filez(reg, contents.get(1)));
+        assertTrue(malformed(() -> digest(huge)).getMessage().contains("too large"));
+        digest(filez(exec, contents.get(1)));
+        assertTrue(malformed(() -> digest(huge)).getMessage().contains("too large"));
+    }
+
+    @Test
     void wrongTypeInADictIsATypedError() {
         VariantDict d = VariantDict.builder().putString("k", "v").build();
         malformed(() -> d.getBytes("k"));

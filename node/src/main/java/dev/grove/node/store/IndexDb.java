@@ -311,8 +311,16 @@ final class IndexDb implements AutoCloseable {
         }
 
         void commit() {
+            commit(true);
+        }
+
+        /**
+         * Writes the batch; {@code sync} false leaves it in the WAL unsynced: the next synced write (of any batch)
+         * makes it durable too, since the WAL is written in order.
+         */
+        void commit(boolean sync) {
             try {
-                db.write(syncWrite, batch);
+                db.write(sync ? syncWrite : plainWrite, batch);
                 batch.clear();
             } catch (RocksDBException e) {
                 throw storage("write batch of " + batch.count(), e);

@@ -243,10 +243,13 @@ public final class RocksObjectStore implements ObjectStore {
             List<ObjectId> ids = new ArrayList<>(objects.keySet());
             for (int from = 0; from < ids.size(); from += SWEEP_BATCH) {
                 try (IndexDb.Batch batch = index.batch()) {
-                    for (ObjectId id : ids.subList(from, Math.min(from + SWEEP_BATCH, ids.size()))) {
+                    int to = Math.min(from + SWEEP_BATCH, ids.size());
+                    for (ObjectId id : ids.subList(from, to)) {
                         batch.putObject(id, objects.get(id).size());
                     }
-                    batch.commit();
+                    // one WAL sync, with the last batch, makes all of them durable (a crash before it leaves files
+                    // the next open indexes, as any crash between batches did)
+                    batch.commit(to == ids.size());
                 }
             }
             // unsynced: a lost mark only costs a walk; a mark counts only while its tree is indexed

@@ -169,6 +169,26 @@ abstract class ObjectStoreContractTest {
     }
 
     @Test
+    void aConfigACrashLeftEmptyOrMissingIsWrittenAgainAndAnEditedOneIsKept() throws Exception {
+        // a new config is not fsynced (the next sync of the filesystem makes it durable): a crash can leave it so
+        Path config = store.repoDir().resolve("config");
+        String written = Files.readString(config);
+        Files.write(config, new byte[0]);
+        reopen();
+        assertEquals(written, Files.readString(config));
+        Files.delete(config);
+        reopen();
+        assertEquals(written, Files.readString(config));
+        if (Files.isExecutable(OstreeFixture.OSTREE)) {
+            OstreeFixture.run("fsck", "--repo=" + store.repoDir());
+        }
+        String edited = written + "# kept\n";
+        Files.writeString(config, edited);
+        reopen();
+        assertEquals(edited, Files.readString(config));
+    }
+
+    @Test
     void closedStoreRefusesUse() throws Exception {
         store.close();
         GroveException e = assertThrows(GroveException.class, () -> store.has(commitmeta(HEX_A)));

@@ -211,25 +211,37 @@ public final class RocksObjectStore implements ObjectStore {
                 }
             }
             Map<ObjectId, Path> dests = new java.util.HashMap<>(objects.size() * 2);
-            java.util.Set<Path> dirs = new java.util.LinkedHashSet<>();
-            boolean created = false;
+            Map<Path, List<ObjectId>> byDir = new java.util.LinkedHashMap<>();
             for (ObjectId id : objects.keySet()) {
                 Path dest = files.pathOf(id);
                 dests.put(id, dest);
-                Path dir = dest.getParent();
-                if (dirs.add(dir) && !Files.isDirectory(dir)) {
+                byDir.computeIfAbsent(dest.getParent(), d -> new ArrayList<>()).add(id);
+            }
+            java.util.Set<Path> dirs = new java.util.LinkedHashSet<>();
+            boolean fanoutsAdded = false;
+            // one thread: renames across directories serialise on the filesystem's rename lock anyway (two threads
+            // measured slower)
+            for (Map.Entry<Path, List<ObjectId>> group : byDir.entrySet()) {
+                Path dir = group.getKey();
+                if (!Files.isDirectory(dir)) {
+                    fanoutsAdded = true;
+                    // a fanout directory the store does not have yet (an import into an empty store): the staging's
+                    // own, when it holds exactly these objects, is renamed into place whole: one rename, not one per
+                    // object. Another commit that made the directory meanwhile makes the rename fail: one by one then
+                    Path staged = objects.get(group.getValue().get(0)).path().getParent();
+                    if (holdsExactly(staged, group.getValue().size()) && renameDir(staged, dir)) {
+                        continue;
+                    }
                     Files.createDirectories(dir);
-                    created = true;
+                }
+                dirs.add(dir);
+                for (ObjectId id : group.getValue()) {
+                    Files.move(objects.get(id).path(), dests.get(id), StandardCopyOption.ATOMIC_MOVE,
+                            StandardCopyOption.REPLACE_EXISTING);
                 }
             }
-            if (created) {
-                ObjectFiles.fsyncDir(files.repo().resolve("objects"));
-            }
-            // one thread: renames across directories serialise on the filesystem's rename lock anyway (two threads
-            // measured slower); the directories exist (above)
-            for (Map.Entry<ObjectId, StagedFile> e : objects.entrySet()) {
-                Files.move(e.getValue().path(), dests.get(e.getKey()), StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
+            if (fanoutsAdded) {
+                dirs.add(files.repo().resolve("objects"));
             }
             for (Map.Entry<Path, Path> e : otherFiles.entrySet()) {
                 Path dest = files.repo().resolve(e.getKey());
@@ -263,6 +275,30 @@ public final class RocksObjectStore implements ObjectStore {
                     (t4 - t3) / 1_000_000);
             return null;
         });
+    }
+
+    /** Whether directory {@code dir} has exactly {@code n} entries. */
+    private static boolean holdsExactly(Path dir, int n) throws IOException {
+        int count = 0;
+        try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path ignored : entries) {
+                if (++count > n) {
+                    return false;
+                }
+            }
+        }
+        return count == n;
+    }
+
+    /** Renames directory {@code from} to {@code to}; false (nothing moved) when {@code to} has appeared meanwhile. */
+    private static boolean renameDir(Path from, Path to) {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        } catch (IOException e) {
+            LOG.debug("{}: not moved whole ({}), moving its objects one by one", from, e.toString());
+            return false;
+        }
     }
 
     @Override

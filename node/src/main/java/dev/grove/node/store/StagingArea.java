@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * repo/tmp/grove-staging-&lt;uuid&gt;/
- *     objects/&lt;XX&gt;/&lt;hex&gt;.&lt;ext&gt;     verified object files (not yet fsynced: made durable together at commit)
+ *     objects/&lt;XX&gt;/&lt;rest&gt;.&lt;ext&gt;    verified object files, as in the repo (not yet fsynced: made durable together
+ *                                      at commit)
  *     files/deltas/...                 opaque delta files, at their repo-relative path
  *     files/delta-indexes/...
  * </pre>
@@ -231,7 +232,10 @@ final class StagingArea implements ObjectStore.Staging {
         return uid;
     }
 
-    /** {@code objects/XX/<name>}, creating the fanout directory the first time. */
+    /**
+     * {@code objects/XX/<rest of the hex>.<ext>}, the repo's own layout (so that a commit into a store without that
+     * fanout directory can move the directory whole), creating the fanout directory the first time.
+     */
     private Path stagedPath(ObjectId id) throws IOException {
         // creates spread over 256 directories instead of contending on one directory's lock
         String name = id.toString();
@@ -243,7 +247,7 @@ final class StagingArea implements ObjectStore.Staging {
             dir = Files.createDirectories(objectsDir.resolve(name.substring(0, 2)));
             fanouts.set(fanout, dir);
         }
-        return dir.resolve(name);
+        return dir.resolve(name.substring(2));
     }
 
     @Override

@@ -360,9 +360,8 @@ public final class Importer {
             }
             List<Write> run = batch;
             batch = new ArrayList<>(BATCH);
-            if (failed) {
-                return; // an earlier write failed: these come later in the source's order, and the import is over
-            }
+            // once a write failed, submit throws that failure instead (these come later in the source's order): the
+            // walk or the tarball's reading stops there
             submit(() -> {
                 for (Write w : run) {
                     w.run();
@@ -370,7 +369,7 @@ public final class Importer {
             });
         }
 
-        void submit(Write w) throws IOException {
+        private void submit(Write w) throws IOException {
             if (failed) {
                 awaitAll();
             }

@@ -78,8 +78,9 @@ final class ObjectFiles {
     }
 
     /**
-     * 32 hex digits, 126 random bits: unique enough for names in the store's own {@code tmp/} (which only this process writes),
-     * without {@link java.util.UUID}'s SecureRandom, whose seeding costs a one-shot command ~15 ms at start.
+     * 32 hex digits, 126 random bits: unique enough for names in the store's own {@code tmp/} (which only this
+     * process writes), without {@link java.util.UUID}'s SecureRandom, whose seeding costs a one-shot command ~15 ms at
+     * start.
      */
     static String uniqueName() {
         java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
@@ -125,18 +126,11 @@ final class ObjectFiles {
         }
     }
 
-    /** Renames a verified, fsynced file into place (atomically replacing any previous file) and fsyncs the directory. */
-    void install(Path verified, ObjectId id) throws IOException {
-        Path dir = installNoDirSync(verified, id);
-        fsyncDir(dir);
-    }
-
     /**
-     * Renames a verified, durable file into place (atomically replacing any previous file) without fsyncing its
-     * directory: the caller fsyncs the returned directory (once for many files) before relying on the rename.
-     * A fanout directory created here is made durable in its parent at once.
+     * Renames a verified, fsynced file into place (atomically replacing any previous file) and fsyncs the directory. A
+     * fanout directory created here is made durable in its parent at once.
      */
-    Path installNoDirSync(Path verified, ObjectId id) throws IOException {
+    void install(Path verified, ObjectId id) throws IOException {
         Path dest = pathOf(id);
         Path dir = dest.getParent();
         if (!Files.isDirectory(dir)) {
@@ -148,7 +142,7 @@ final class ObjectFiles {
             }
         }
         Files.move(verified, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return dir;
+        fsyncDir(dir);
     }
 
     /**

@@ -132,9 +132,9 @@ public final class ObjectDigests {
     }
 
     /**
-     * Per thread: the inflater, the digest and the two buffers of {@link #digestFilez}, reused from object to object (an import
-     * or a replication verifies thousands of objects per thread; allocating 128 KiB and a zlib stream for each
-     * showed up as zeroing and page faults). Never shared: digestFilez does not call itself.
+     * Per thread: the inflater, the digest and the two buffers of {@link #digestFilez}, reused from object to object
+     * (an import or a replication verifies thousands of objects per thread; allocating 128 KiB and a zlib stream for
+     * each showed up as zeroing and page faults). Never shared: digestFilez does not call itself.
      */
     private static final class Scratch {
         final byte[] in = new byte[CHUNK];
